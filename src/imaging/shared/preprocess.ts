@@ -1,0 +1,61 @@
+import { rgbaToRgbOnWhite, type RgbImage, type RgbaImage } from './image.js';
+import { resize, type Resample } from './resample.js';
+
+/** How an image encoder wants its input: the rule of the model's preprocessor_config.json, spelled out. */
+export interface PreprocessSpec {
+  /** The shorter side is resized to this; the longer keeps the aspect ratio (floor, as Hugging Face does). */
+  readonly resizeShortestEdge: number;
+  readonly resample: Resample;
+  /** Square center crop after the resize. */
+  readonly cropSize: number;
+  readonly mean: readonly [number, number, number];
+  readonly std: readonly [number, number, number];
+}
+
+export function shortestEdgeSize(width: number, height: number, shortestEdge: number): [number, number] {
+  if (width <= height) return [shortestEdge, Math.floor((shortestEdge * height) / width)];
+  return [Math.floor((shortestEdge * width) / height), shortestEdge];
+}
+
+/** Center crop with Hugging Face's rounding (offset = floor((size - crop) / 2)); pads with black if too small. */
+export function centerCrop(src: RgbImage, cropWidth: number, cropHeight: number): RgbImage {
+  const top = Math.floor((src.height - cropHeight) / 2);
+  const left = Math.floor((src.width - cropWidth) / 2);
+  const out = new Uint8Array(cropWidth * cropHeight * 3);
+  for (let y = 0; y < cropHeight; y++) {
+    const sy = y + top;
+    if (sy < 0 || sy >= src.height) continue;
+    for (let x = 0; x < cropWidth; x++) {
+      const sx = x + left;
+      if (sx < 0 || sx >= src.width) continue;
+      const s = (sy * src.width + sx) * 3;
+      const o = (y * cropWidth + x) * 3;
+      out[o] = src.data[s]!;
+      out[o + 1] = src.data[s + 1]!;
+      out[o + 2] = src.data[s + 2]!;
+    }
+  }
+  return { width: cropWidth, height: cropHeight, data: out };
+}
+
+/** Rescale to [0,1], subtract mean, divide by std; planar CHW float32 as `pixel_values` expects. */
+export function normalizeToChw(src: RgbImage, mean: PreprocessSpec['mean'], std: PreprocessSpec['std']): Float32Array {
+  const plane = src.width * src.height;
+  const out = new Float32Array(plane * 3);
+  for (let c = 0; c < 3; c++) {
+    const m = mean[c]!;
+    const s = std[c]!;
+    const base = c * plane;
+    for (let i = 0; i < plane; i++) out[base + i] = (src.data[i * 3 + c]! / 255 - m) / s;
+  }
+  return out;
+}
+
+/** Decoded RGBA pixels to one `[3, crop, crop]` model input, identically in Node and in the browser. */
+export function preprocess(image: RgbaImage, spec: PreprocessSpec): Float32Array {
+  const rgb = rgbaToRgbOnWhite(image);
+  const [w, h] = shortestEdgeSize(rgb.width, rgb.height, spec.resizeShortestEdge);
+  const resized = resize(rgb, w, h, spec.resample);
+  const cropped = centerCrop(resized, spec.cropSize, spec.cropSize);
+  return normalizeToChw(cropped, spec.mean, spec.std);
+}

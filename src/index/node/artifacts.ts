@@ -1,0 +1,45 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { openHnsw } from '../../ann/node/env.js';
+import { openCatalog, type ReadArtifact, type SearchCatalog } from '../../search/shared/catalog.js';
+import { ArtifactError, MANIFEST_FILE, validateManifest, type ArtifactFile, type ArtifactManifest } from '../shared/format.js';
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+export async function readManifest(dir: string): Promise<ArtifactManifest> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, MANIFEST_FILE), 'utf8');
+  } catch {
+    throw new ArtifactError(`no artifacts in ${dir} (${MANIFEST_FILE} missing) — build them with: npm run build:index`);
+  }
+  try {
+    return validateManifest(JSON.parse(text));
+  } catch (error) {
+    throw error instanceof ArtifactError ? error : new ArtifactError(`${join(dir, MANIFEST_FILE)} is not valid JSON`);
+  }
+}
+
+/** Reads artifact files from a folder, refusing any whose size or SHA-256 differs from the manifest. */
+export function folderReader(dir: string): ReadArtifact {
+  return async (file: ArtifactFile) => {
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await readFile(join(dir, file.path)));
+    } catch {
+      throw new ArtifactError(`artifact file ${file.path} is missing from ${dir}; rebuild the index`);
+    }
+    if (bytes.byteLength !== file.bytes || sha256Hex(bytes) !== file.sha256) {
+      throw new ArtifactError(`artifact file ${file.path} in ${dir} is damaged (size or checksum differs from the manifest); rebuild the index`);
+    }
+    return bytes;
+  };
+}
+
+export async function openCatalogDir(dir: string): Promise<SearchCatalog> {
+  const manifest = await readManifest(dir);
+  return openCatalog(manifest, folderReader(dir), (bytes, _file, dim, rows, efSearch) => openHnsw(bytes, dim, rows, efSearch));
+}

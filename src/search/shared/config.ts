@@ -1,0 +1,68 @@
+export type FusionMode = 'weighted' | 'rrf';
+
+/** Query-time policy parameters (config/search.json → baked into each artifact manifest). */
+export interface SearchConfig {
+  readonly topK: number;
+  readonly fusion: FusionMode;
+  readonly weights: { readonly semantic: number; readonly visual: number };
+  /** Rescale each model's cosine so a typical unrelated pair scores 0 and an identical image 1 before mixing. */
+  readonly calibrate: boolean;
+  readonly rrfK: number;
+  /** Below this category confidence the whole catalog is searched and the status is `needs_confirmation`. */
+  readonly confidenceThreshold: number;
+  /** Share of zero-shot text prompts in the category prediction; the rest comes from labelled nearest neighbours. */
+  readonly zeroShotWeight: number;
+  readonly neighborVotes: number;
+  readonly neighborTemperature: number;
+  /** How many semantic nearest neighbours an ANN index returns for exact re-ranking. */
+  readonly candidates: number;
+  readonly efSearch: number;
+}
+
+export interface IndexConfig {
+  /** Categories (and catalogs) smaller than this are scanned exactly instead of getting an HNSW index. */
+  readonly exactBelow: number;
+  readonly m: number;
+  readonly efConstruction: number;
+  readonly augmentCopies: number;
+  readonly semanticEncoding: 'f32' | 'f16' | 'i8';
+  readonly visualEncoding: 'f32' | 'f16' | 'i8';
+  readonly textEncoding: 'f32' | 'f16' | 'i8';
+}
+
+function positiveInt(name: string, v: unknown, min = 1): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new Error(`${name} must be an integer ≥ ${min}, got ${String(v)}`);
+  return v;
+}
+
+function unitInterval(name: string, v: unknown): number {
+  if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new Error(`${name} must be a number in [0, 1], got ${String(v)}`);
+  return v;
+}
+
+export function validateSearchConfig(c: SearchConfig): SearchConfig {
+  positiveInt('topK', c.topK);
+  if (c.fusion !== 'weighted' && c.fusion !== 'rrf') throw new Error(`fusion must be "weighted" or "rrf", got ${String(c.fusion)}`);
+  unitInterval('weights.semantic', c.weights.semantic);
+  unitInterval('weights.visual', c.weights.visual);
+  if (c.weights.semantic + c.weights.visual === 0) throw new Error('weights.semantic and weights.visual cannot both be 0');
+  positiveInt('rrfK', c.rrfK, 0);
+  unitInterval('confidenceThreshold', c.confidenceThreshold);
+  unitInterval('zeroShotWeight', c.zeroShotWeight);
+  positiveInt('neighborVotes', c.neighborVotes);
+  if (!(c.neighborTemperature > 0)) throw new Error('neighborTemperature must be > 0');
+  positiveInt('candidates', c.candidates);
+  positiveInt('efSearch', c.efSearch);
+  return c;
+}
+
+export function validateIndexConfig(c: IndexConfig): IndexConfig {
+  positiveInt('exactBelow', c.exactBelow, 0);
+  positiveInt('m', c.m, 2);
+  positiveInt('efConstruction', c.efConstruction);
+  positiveInt('augmentCopies', c.augmentCopies, 0);
+  for (const k of ['semanticEncoding', 'visualEncoding', 'textEncoding'] as const) {
+    if (!['f32', 'f16', 'i8'].includes(c[k])) throw new Error(`${k} must be f32, f16 or i8`);
+  }
+  return c;
+}

@@ -1,0 +1,90 @@
+import type { FusionMode } from './config.js';
+
+export interface Candidate {
+  readonly entry: number;
+  readonly semantic: number;
+  readonly visual: number;
+}
+
+export interface ScoredCandidate extends Candidate {
+  readonly score: number;
+  /** Weighted mean of the raw cosines: comparable across queries and fusion modes. */
+  readonly similarity: number;
+}
+
+export interface FusionWeights {
+  readonly semantic: number;
+  readonly visual: number;
+}
+
+/** Zero points of each space: the mean cosine of unrelated catalog pairs. */
+export interface Calibration {
+  readonly semanticBaseline: number;
+  readonly visualBaseline: number;
+}
+
+/**
+ * Maps a cosine so that a typical unrelated pair scores 0 and an identical image still scores 1. CNN features are
+ * non-negative, so their cosines sit high and flat; without this the visual term would barely move the ranking.
+ */
+export function calibrate(cosine: number, baseline: number): number {
+  return (cosine - baseline) / (1 - baseline);
+}
+
+function normalized(weights: FusionWeights): FusionWeights {
+  const total = weights.semantic + weights.visual;
+  return { semantic: weights.semantic / total, visual: weights.visual / total };
+}
+
+function ranks(candidates: readonly Candidate[], key: 'semantic' | 'visual'): Map<number, number> {
+  const order = [...candidates].sort((a, b) => b[key] - a[key] || a.entry - b.entry);
+  return new Map(order.map((c, i) => [c.entry, i + 1]));
+}
+
+/**
+ * Scores and sorts candidates, best first.
+ * - weighted: w_s·s + w_v·v over calibrated (or raw) cosines.
+ * - rrf: true reciprocal rank fusion, Σ w / (k + rank), divided by its maximum so first-in-both scores 1.
+ */
+export function fuse(
+  candidates: readonly Candidate[],
+  mode: FusionMode,
+  weights: FusionWeights,
+  options: { readonly rrfK: number; readonly calibration: Calibration | null },
+): ScoredCandidate[] {
+  const w = normalized(weights);
+  const similarity = (c: Candidate) => w.semantic * c.semantic + w.visual * c.visual;
+  let scored: ScoredCandidate[];
+  if (mode === 'weighted') {
+    const cal = options.calibration;
+    scored = candidates.map((c) => ({
+      ...c,
+      similarity: similarity(c),
+      score: cal
+        ? w.semantic * calibrate(c.semantic, cal.semanticBaseline) + w.visual * calibrate(c.visual, cal.visualBaseline)
+        : similarity(c),
+    }));
+  } else {
+    const semanticRank = ranks(candidates, 'semantic');
+    const visualRank = ranks(candidates, 'visual');
+    const k = options.rrfK;
+    const best = w.semantic / (k + 1) + w.visual / (k + 1);
+    scored = candidates.map((c) => ({
+      ...c,
+      similarity: similarity(c),
+      score: (w.semantic / (k + semanticRank.get(c.entry)!) + w.visual / (k + visualRank.get(c.entry)!)) / best,
+    }));
+  }
+  return scored.sort((a, b) => b.score - a.score || b.similarity - a.similarity || a.entry - b.entry);
+}
+
+/** Keeps the best-scored entry of each product (augmented copies of one product collapse into one result). */
+export function dedupeByProduct<T extends { readonly entry: number }>(sorted: readonly T[], entryProducts: Uint32Array): T[] {
+  const seen = new Set<number>();
+  return sorted.filter((c) => {
+    const product = entryProducts[c.entry]!;
+    if (seen.has(product)) return false;
+    seen.add(product);
+    return true;
+  });
+}

@@ -1,0 +1,169 @@
+import { describe, expect, it } from 'vitest';
+import { ExactIndex } from '../../ann/shared/ann.js';
+import type { ArtifactManifest, Product } from '../../index/shared/format.js';
+import { matrixFromRows, normalize } from '../../vectors/shared/vector.js';
+import type { SearchCatalog } from './catalog.js';
+import type { SearchConfig } from './config.js';
+import { searchCatalog, type QueryVectors } from './policy.js';
+import { assertJsonSafe } from './response.js';
+
+// A 4-d toy world: axis 0 = shirts, axis 1 = jeans, axis 2 = watches (a category this shop lacks).
+const SHIRT = [1, 0, 0, 0];
+const JEANS = [0, 1, 0, 0];
+const WATCH = [0, 0, 1, 0];
+
+const config: SearchConfig = {
+  topK: 8,
+  fusion: 'weighted',
+  weights: { semantic: 0.5, visual: 0.5 },
+  calibrate: false,
+  rrfK: 60,
+  confidenceThreshold: 0.5,
+  zeroShotWeight: 0.5,
+  neighborVotes: 4,
+  neighborTemperature: 20,
+  candidates: 50,
+  efSearch: 50,
+};
+
+function product(id: string, category: string): Product {
+  return {
+    id,
+    filename: `${id}.jpg`,
+    image: `images/${id}.jpg`,
+    name: `${category} ${id}`,
+    category,
+    labelCategory: category,
+    predictedCategory: category,
+    predictedCategoryConfidence: 1,
+    color: 'Blue',
+    predictedColor: 'Blue',
+    gender: null,
+  };
+}
+
+function toyCatalog(searchConfig: SearchConfig = config): SearchCatalog {
+  const products = [product('s1', 'Shirts'), product('s2', 'Shirts'), product('j1', 'Jeans'), product('j2', 'Jeans')];
+  const v = (base: number[], wobble: number) => normalize(base.map((x, i) => x + (i === 3 ? wobble : 0)));
+  // Entries 0-3 are the products; 4-5 are augmented copies of s1 and j1 (as a build with --augment writes them).
+  const semanticRows = [v(SHIRT, 0.1), v(SHIRT, 0.3), v(JEANS, 0.1), v(JEANS, 0.3), v(SHIRT, 0.12), v(JEANS, 0.12)];
+  const visualRows = [v(SHIRT, 0.2), v(SHIRT, 0.1), v(JEANS, 0.2), v(JEANS, 0.1), v(SHIRT, 0.21), v(JEANS, 0.21)];
+  const entryProducts = Uint32Array.from([0, 1, 2, 3, 0, 2]);
+  const semantic = matrixFromRows(semanticRows, 4);
+  const visual = matrixFromRows(visualRows, 4);
+  const rowsOf = (category: string) => Uint32Array.from([...entryProducts.keys()].filter((e) => products[entryProducts[e]!]!.category === category));
+  const scope = (name: string) => {
+    const rows = rowsOf(name);
+    return { record: { name, products: 2, entries: rows.length, index: { kind: 'exact' as const } }, rows, ann: new ExactIndex(semantic, rows) };
+  };
+  const manifest = {
+    counts: { products: 4, entries: 6, skipped: 0 },
+    catalogIndex: { kind: 'exact' },
+    models: { textSemantic: { spec: { logitScale: 30 } } },
+    calibration: { semanticBaseline: 0.1, visualBaseline: 0.4 },
+    search: searchConfig,
+  } as unknown as ArtifactManifest;
+  return {
+    manifest,
+    products,
+    entryProducts,
+    semantic,
+    visual,
+    catalogAnn: new ExactIndex(semantic, Uint32Array.from([0, 1, 2, 3, 4, 5])),
+    categories: new Map([
+      ['shirts', scope('Shirts')],
+      ['jeans', scope('Jeans')],
+    ]),
+    prompts: { categories: ['Shirts', 'Jeans', 'Watches'], vectors: matrixFromRows([normalize(SHIRT), normalize(JEANS), normalize(WATCH)], 4) },
+  };
+}
+
+const query = (semantic: number[], visual: number[] = semantic): QueryVectors => ({ semantic: normalize(semantic), visual: normalize(visual) });
+
+describe('search policy', () => {
+  it('auto-detect searches the predicted category only', () => {
+    const r = searchCatalog(toyCatalog(), query([1, 0.05, 0, 0.1]));
+    expect(r.status).toBe('success');
+    expect(r.category_used).toBe('Shirts');
+    expect(r.message).toBe('Found in Shirts');
+    expect(r.confidence).toBeGreaterThan(0.5);
+    expect(r.results.map((x) => x.category)).toEqual(['Shirts', 'Shirts']);
+    expect(r.results[0]!.id).toBe('s1');
+  });
+
+  it('de-duplicates augmented copies: one card per product', () => {
+    const r = searchCatalog(toyCatalog(), query([1, 0, 0, 0.11]), { category: 'Shirts' });
+    expect(r.results.map((x) => x.id)).toEqual(['s1', 's2']);
+    expect(new Set(r.results.map((x) => x.id)).size).toBe(r.results.length);
+  });
+
+  it('a user-chosen category is strict: searched even when the photo looks like something else', () => {
+    const r = searchCatalog(toyCatalog(), query(SHIRT), { category: 'jeans' });
+    expect(r.status).toBe('success');
+    expect(r.category_used).toBe('Jeans');
+    expect(r.results.map((x) => x.category)).toEqual(['Jeans', 'Jeans']);
+  });
+
+  it('a user-chosen category the catalog lacks gives no_match and no products, whatever the photo', () => {
+    for (const wanted of ['Watches', 'Kimono']) {
+      const r = searchCatalog(toyCatalog(), query(WATCH), { category: wanted });
+      expect(r.status).toBe('no_match');
+      expect(r.results).toEqual([]);
+      expect(r.message).toBe(`No ${wanted} in this catalog`);
+      expect(r.category_used).toBe(wanted);
+    }
+  });
+
+  it('low confidence searches the whole catalog and asks for confirmation', () => {
+    const r = searchCatalog(toyCatalog(), query([1, 1, 0, 0]));
+    expect(r.status).toBe('needs_confirmation');
+    expect(r.category_used).toBeNull();
+    expect(r.confidence).toBeLessThan(config.confidenceThreshold);
+    expect(new Set(r.results.map((x) => x.category))).toEqual(new Set(['Shirts', 'Jeans']));
+    expect(r.category_candidates.map((g) => g.category).slice(0, 2).sort()).toEqual(['Jeans', 'Shirts']);
+  });
+
+  it('the threshold is configuration: the same photo is confident under a lower one', () => {
+    const r = searchCatalog(toyCatalog({ ...config, confidenceThreshold: 0.2 }), query([1, 1, 0, 0]));
+    expect(r.status).toBe('success');
+  });
+
+  it('a confidently predicted category that is out of stock falls back to the whole catalog by the semantic vector', () => {
+    // Semantically closer to shirts, visually (falsely) identical to jeans: a semantic fallback ranks shirts first.
+    const r = searchCatalog(toyCatalog(), query([0.2, 0, 1, 0.1], [0, 1, 0, 0.2]));
+    expect(r.status).toBe('fallback');
+    expect(r.predicted_category).toBe('Watches');
+    expect(r.category_used).toBeNull();
+    expect(r.message).toBe('Watches not in stock — showing closest items');
+    expect(r.fusion).toBe('semantic');
+    expect(r.results[0]!.category).toBe('Shirts');
+    expect(r.results).toHaveLength(4);
+    expect(r.results[0]!.score).toBeCloseTo(r.results[0]!.semantic_similarity, 12);
+  });
+
+  it('fusion can be switched to reciprocal rank fusion per request', () => {
+    const r = searchCatalog(toyCatalog(), query([1, 0, 0, 0.2], [1, 0, 0, 0.1]), { category: 'Shirts', fusion: 'rrf' });
+    expect(r.fusion).toBe('rrf');
+    expect(r.results[0]!.score).toBeLessThanOrEqual(1);
+    expect(r.results[0]!.score).toBeGreaterThan(r.results[1]!.score);
+  });
+
+  it('top-k limits the results', () => {
+    const r = searchCatalog(toyCatalog(), query([1, 1, 0, 0]), { topK: 1 });
+    expect(r.results).toHaveLength(1);
+  });
+
+  it('responses are plain JSON: they survive a JSON round trip unchanged', () => {
+    const r = searchCatalog(toyCatalog(), query([1, 0.05, 0, 0.1]));
+    assertJsonSafe(r);
+    expect(JSON.parse(JSON.stringify(r))).toEqual(r);
+    expect(Object.keys(r).slice(0, 5)).toEqual(['status', 'category_used', 'confidence', 'message', 'results']);
+    expect(Object.keys(r.results[0]!)).toEqual(
+      expect.arrayContaining(['filename', 'product_image', 'score', 'similarity_score', 'predicted_color', 'category']),
+    );
+  });
+
+  it('refuses query vectors of another width than the index', () => {
+    expect(() => searchCatalog(toyCatalog(), { semantic: new Float32Array(8), visual: new Float32Array(4) })).toThrow(/8\/4-d/);
+  });
+});

@@ -1,0 +1,9 @@
+// APIs that exist in every runtime Vitrine targets (browsers, workers, Node ≥ 18) but are not in lib ES2022.
+// Declared here so shared code may use them without pulling in DOM or Node typings.
+declare class TextDecoder {
+  constructor(label?: string, options?: { fatal?: boolean });
+  decode(input?: ArrayBufferView | ArrayBuffer): string;
+}
+declare class TextEncoder {
+  encode(input?: string): Uint8Array;
+}
