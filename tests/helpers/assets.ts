@@ -1,0 +1,18 @@
+import { loadDatasets, loadModelsConfig } from '../../src/assets/node/config.js';
+import { ASSETS_DIR, defaultMirror } from '../../src/assets/node/paths.js';
+import { runSetup } from '../../src/assets/node/setup.js';
+
+/** Tests run on the real models and photos: fetch them (verified) from the mirror beside the project when missing. */
+export async function ensureAssets(): Promise<void> {
+  const mirror = defaultMirror();
+  await runSetup({
+    models: loadModelsConfig(),
+    datasets: loadDatasets(),
+    profile: 'mini',
+    datasetNames: ['catalog', 'queries'],
+    assetsDir: ASSETS_DIR,
+    mirror,
+    hubBase: 'https://huggingface.co',
+    progress: { file: () => undefined, count: () => undefined, warn: (m) => console.warn(m) },
+  });
+}

@@ -1,0 +1,98 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ASSETS_DIR, PROJECT_ROOT } from '../../src/assets/node/paths.js';
+import { loadDatasets } from '../../src/assets/node/config.js';
+import { buildIndex } from '../../src/index/node/build.js';
+
+/**
+ * The test catalog: a few hundred demo-catalog products from a dozen categories, with no Watches (so a watch
+ * photo exercises the out-of-stock fallback), one augmented copy per product (dedup) and a low exact-scan
+ * threshold (so whole-catalog and per-category HNSW graphs are both built and searched).
+ */
+export const TEST_CATEGORIES = ['Tshirts', 'Shirts', 'Jeans', 'Casual Shoes', 'Handbags', 'Sunglasses', 'Tops', 'Dresses', 'Kurtas', 'Heels', 'Backpacks', 'Belts'];
+export const PER_CATEGORY = 24;
+export const ABSENT_CATEGORY = 'Watches';
+
+const catalogDataset = loadDatasets().catalog!;
+export const DEMO_CATALOG_DIR = join(ASSETS_DIR, catalogDataset.mirror);
+export const DEMO_IMAGES_DIR = join(DEMO_CATALOG_DIR, catalogDataset.images);
+export const DEMO_LABELS = join(DEMO_CATALOG_DIR, catalogDataset.labels);
+const queriesDataset = loadDatasets().queries!;
+export const QUERY_DIR = join(ASSETS_DIR, queriesDataset.mirror);
+export const QUERY_IMAGES_DIR = join(QUERY_DIR, queriesDataset.images);
+
+export const TEST_ROOT = join(PROJECT_ROOT, '.cache/test');
+export const TEST_CATALOG_DIR = join(TEST_ROOT, 'catalog');
+export const TEST_ARTIFACTS_DIR = join(TEST_ROOT, 'artifacts');
+
+export interface LabelRow {
+  id: string;
+  articleType: string;
+  baseColour: string;
+  name: string;
+}
+
+/** styles.csv rows of the demo catalog (its names have no quoted commas; extra fields join into the name). */
+export function demoLabels(path = DEMO_LABELS): LabelRow[] {
+  return readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => {
+      const f = line.split(',');
+      return { id: f[0]!, articleType: f[4]!, baseColour: f[5]!, name: f.slice(9).join(',') };
+    });
+}
+
+export function testCatalogIds(): string[] {
+  const rows = demoLabels();
+  return TEST_CATEGORIES.flatMap((c) =>
+    rows
+      .filter((r) => r.articleType === c)
+      .map((r) => r.id)
+      .sort()
+      .slice(0, PER_CATEGORY),
+  );
+}
+
+/** Everything that can change what a build writes: configuration and source code. */
+function inputsDigest(ids: readonly string[]): string {
+  const hash = createHash('sha256').update(JSON.stringify(ids));
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else hash.update(path).update(readFileSync(path));
+    }
+  };
+  walk(join(PROJECT_ROOT, 'config'));
+  walk(join(PROJECT_ROOT, 'src'));
+  return hash.digest('hex');
+}
+
+/** Builds the test index once; later calls reuse it while configuration and code are unchanged. */
+export async function ensureTestArtifacts(): Promise<string> {
+  const ids = testCatalogIds();
+  const stamp = inputsDigest(ids);
+  const stampFile = join(TEST_ROOT, 'stamp');
+  if (existsSync(join(TEST_ARTIFACTS_DIR, 'manifest.json')) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) {
+    return TEST_ARTIFACTS_DIR;
+  }
+  rmSync(TEST_CATALOG_DIR, { recursive: true, force: true });
+  mkdirSync(join(TEST_CATALOG_DIR, 'images'), { recursive: true });
+  for (const id of ids) symlinkSync(join(DEMO_IMAGES_DIR, `${id}.jpg`), join(TEST_CATALOG_DIR, 'images', `${id}.jpg`));
+  const result = await buildIndex({
+    catalogDir: join(TEST_CATALOG_DIR, 'images'),
+    labelsPath: DEMO_LABELS,
+    outDir: TEST_ARTIFACTS_DIR,
+    profile: 'mini',
+    cacheDir: join(TEST_ROOT, 'embedding-cache'),
+    index: { augmentCopies: 1, exactBelow: 40 },
+    gateSample: 60,
+    log: () => undefined,
+  });
+  if (!result.passed) throw new Error(`test index failed its quality gates: ${JSON.stringify(result.stats.gates)}`);
+  writeFileSync(stampFile, stamp);
+  return TEST_ARTIFACTS_DIR;
+}
