@@ -56,7 +56,7 @@ export function testCatalogIds(): string[] {
   );
 }
 
-/** Everything that can change what a build writes: configuration and source code. */
+/** Everything that can change what a build writes: configuration and the build's source code. */
 function inputsDigest(ids: readonly string[]): string {
   const hash = createHash('sha256').update(JSON.stringify(ids));
   const walk = (dir: string) => {
@@ -67,7 +67,11 @@ function inputsDigest(ids: readonly string[]): string {
     }
   };
   walk(join(PROJECT_ROOT, 'config'));
-  walk(join(PROJECT_ROOT, 'src'));
+  for (const capability of readdirSync(join(PROJECT_ROOT, 'src'))) {
+    for (const side of ['shared', 'node', 'wasm']) {
+      if (existsSync(join(PROJECT_ROOT, 'src', capability, side))) walk(join(PROJECT_ROOT, 'src', capability, side));
+    }
+  }
   return hash.digest('hex');
 }
 
