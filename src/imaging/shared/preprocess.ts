@@ -51,10 +51,18 @@ export function normalizeToChw(src: RgbImage, mean: PreprocessSpec['mean'], std:
   return out;
 }
 
+/**
+ * How a non-square photo becomes the model's square input. `crop` is CLIP's rule (shortest edge, center crop);
+ * `squash` stretches the whole photo to a square first, which matches catalogs whose product shots were stretched
+ * to squares (the demo catalog) and keeps the whole garment in view.
+ */
+export type Framing = 'crop' | 'squash';
+
 /** Decoded RGBA pixels to one `[3, crop, crop]` model input, identically in Node and in the browser. */
-export function preprocess(image: RgbaImage, spec: PreprocessSpec): Float32Array {
+export function preprocess(image: RgbaImage, spec: PreprocessSpec, framing: Framing): Float32Array {
   const rgb = rgbaToRgbOnWhite(image);
-  const [w, h] = shortestEdgeSize(rgb.width, rgb.height, spec.resizeShortestEdge);
+  const [w, h] =
+    framing === 'squash' ? [spec.resizeShortestEdge, spec.resizeShortestEdge] : shortestEdgeSize(rgb.width, rgb.height, spec.resizeShortestEdge);
   const resized = resize(rgb, w, h, spec.resample);
   const cropped = centerCrop(resized, spec.cropSize, spec.cropSize);
   return normalizeToChw(cropped, spec.mean, spec.std);

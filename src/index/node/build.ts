@@ -166,11 +166,12 @@ export async function buildIndex(options: BuildOptions): Promise<BuildResult> {
       imageSemantic: [modelRecords.imageSemantic.spec, modelRecords.imageSemantic.files],
       visual: [modelRecords.visual.spec, modelRecords.visual.files],
       augmentations: AUGMENTATIONS.map((a) => a.name),
+      framing: indexConfig.framing,
     },
     { semantic: profile.imageSemantic.spec.dim, visual: profile.visual.spec.dim },
   );
   const workers = options.workers ?? availableParallelism();
-  const pool = await EmbedPool.start({ profile: profile.name, assetsDir, augmentCopies: indexConfig.augmentCopies, workers });
+  const pool = await EmbedPool.start({ profile: profile.name, assetsDir, augmentCopies: indexConfig.augmentCopies, framing: indexConfig.framing, workers });
   const staging = join(dirname(outDir), `.${basename(outDir)}.staging-${process.pid}`);
   try {
     since = performance.now();

@@ -19,6 +19,7 @@ export class EmbedPool {
       profile: options.profile,
       assetsDir: options.assetsDir,
       augmentCopies: options.augmentCopies,
+      framing: options.framing,
     };
     await Promise.all(
       Array.from({ length: count }, () => {

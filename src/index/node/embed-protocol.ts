@@ -1,9 +1,12 @@
+import type { Framing } from '../../imaging/shared/preprocess.js';
+
 /** Messages between the build and its embedding workers (worker_threads, structured clone). */
 export interface EmbedWorkerConfig {
   readonly entry: string;
   readonly profile: string;
   readonly assetsDir: string;
   readonly augmentCopies: number;
+  readonly framing: Framing;
 }
 
 export interface EmbedJob {

@@ -21,7 +21,7 @@ function concat(rows: Float32Array[]): Float32Array {
 async function handle(job: EmbedJob): Promise<EmbedReply> {
   try {
     const image = await decodeImage(job.bytes, job.label);
-    const embeddings = await embedImages(embedders, [image, ...augmentedCopies(image, config.augmentCopies)]);
+    const embeddings = await embedImages(embedders, [image, ...augmentedCopies(image, config.augmentCopies)], config.framing);
     return {
       id: job.id,
       ok: true,

@@ -57,7 +57,7 @@ export class NodeSearchEngine {
       if (error instanceof ImageDecodeError) return errorResponse(error.message);
       throw error;
     }
-    const [query] = await embedImages(this.embedders, [image]);
+    const [query] = await embedImages(this.embedders, [image], this.catalog.manifest.index.framing);
     const response = searchCatalog(this.catalog, query!, request);
     assertJsonSafe(response);
     return response;

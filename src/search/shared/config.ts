@@ -1,3 +1,5 @@
+import type { Framing } from '../../imaging/shared/preprocess.js';
+
 export type FusionMode = 'weighted' | 'rrf';
 
 /** Query-time policy parameters (config/search.json → baked into each artifact manifest). */
@@ -25,6 +27,8 @@ export interface IndexConfig {
   readonly m: number;
   readonly efConstruction: number;
   readonly augmentCopies: number;
+  /** Applied to catalog images at build and to every query photo, so both sides frame alike. */
+  readonly framing: Framing;
   readonly semanticEncoding: 'f32' | 'f16' | 'i8';
   readonly visualEncoding: 'f32' | 'f16' | 'i8';
   readonly textEncoding: 'f32' | 'f16' | 'i8';
@@ -61,6 +65,7 @@ export function validateIndexConfig(c: IndexConfig): IndexConfig {
   positiveInt('m', c.m, 2);
   positiveInt('efConstruction', c.efConstruction);
   positiveInt('augmentCopies', c.augmentCopies, 0);
+  if (c.framing !== 'crop' && c.framing !== 'squash') throw new Error(`framing must be "crop" or "squash", got ${String(c.framing)}`);
   for (const k of ['semanticEncoding', 'visualEncoding', 'textEncoding'] as const) {
     if (!['f32', 'f16', 'i8'].includes(c[k])) throw new Error(`${k} must be f32, f16 or i8`);
   }

@@ -1,0 +1,182 @@
+/**
+ * Verified downloads kept in IndexedDB, keyed by SHA-256: a file is fetched once (with streamed progress), checked
+ * against the checksum its manifest gives, and read from IndexedDB on later visits. A stored copy is checked again
+ * on every read; one that no longer matches is dropped and fetched again. Storage failures (quota, private mode)
+ * never stop the search: the downloaded copy is used and the failure is reported.
+ */
+const DB_NAME = 'vitrine-files';
+const STORE = 'files';
+
+export interface VerifiedFile {
+  /** Shown to people and in progress events: the file's path in its manifest. */
+  readonly path: string;
+  readonly url: string;
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+export type FileSource = 'network' | 'cache';
+
+export interface FileProgress {
+  readonly path: string;
+  readonly loaded: number;
+  readonly total: number;
+  readonly source: FileSource;
+  readonly done: boolean;
+  /** Set when the file could not be stored (it was still used). */
+  readonly cacheError?: string;
+}
+
+interface StoredFile {
+  readonly path: string;
+  readonly bytes: ArrayBuffer;
+  readonly storedAt: number;
+}
+
+export class DownloadError extends Error {
+  override name = 'DownloadError';
+}
+
+function request<T>(req: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+function transactionDone(tx: IDBTransaction): Promise<void> {
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error ?? new DOMException('transaction aborted', 'AbortError'));
+  });
+}
+
+function openDatabase(): Promise<IDBDatabase> {
+  const req = indexedDB.open(DB_NAME, 1);
+  req.onupgradeneeded = () => req.result.createObjectStore(STORE);
+  return request(req).then((db) => {
+    db.onversionchange = () => db.close();
+    return db;
+  });
+}
+
+export async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function describe(error: unknown): string {
+  return error instanceof DOMException ? `${error.name}: ${error.message}` : error instanceof Error ? error.message : String(error);
+}
+
+/** Reads the body in chunks so the page can show bytes and percent while a large model downloads. */
+async function download(file: VerifiedFile, progress: (loaded: number) => void): Promise<Uint8Array<ArrayBuffer>> {
+  let response: Response;
+  try {
+    // The copy kept in IndexedDB is the cache: a second one in the HTTP cache would only double the storage.
+    response = await fetch(file.url, { cache: 'no-store' });
+  } catch (error) {
+    throw new DownloadError(`${file.path}: download failed (${describe(error)})`);
+  }
+  if (!response.ok || !response.body) throw new DownloadError(`${file.path}: the server answered HTTP ${response.status}`);
+  const out = new Uint8Array(file.bytes);
+  const reader = response.body.getReader();
+  let loaded = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (loaded + value.byteLength > file.bytes) {
+      await reader.cancel();
+      throw new DownloadError(`${file.path}: the server sent more than the ${file.bytes} bytes the manifest lists — it holds another build`);
+    }
+    out.set(value, loaded);
+    loaded += value.byteLength;
+    progress(loaded);
+  }
+  if (loaded !== file.bytes) throw new DownloadError(`${file.path}: received ${loaded} of ${file.bytes} bytes`);
+  return out;
+}
+
+export class FileCache {
+  private constructor(
+    private readonly db: IDBDatabase | null,
+    /** Why there is no database, reported with every file. */
+    private readonly unavailable: string | null,
+  ) {}
+
+  static async open(): Promise<FileCache> {
+    try {
+      return new FileCache(await openDatabase(), null);
+    } catch (error) {
+      return new FileCache(null, `could not cache: ${describe(error)}`);
+    }
+  }
+
+  /** The file's verified bytes: from IndexedDB when a matching copy is there, else from the network (then stored). */
+  async get(file: VerifiedFile, onProgress: (event: FileProgress) => void): Promise<Uint8Array<ArrayBuffer>> {
+    const base = { path: file.path, total: file.bytes };
+    const cached = await this.read(file);
+    if (cached) {
+      onProgress({ ...base, loaded: file.bytes, source: 'cache', done: true });
+      return cached;
+    }
+    let lastPercent = -1;
+    const bytes = await download(file, (loaded) => {
+      const percent = Math.floor((100 * loaded) / Math.max(1, file.bytes));
+      if (percent === lastPercent) return;
+      lastPercent = percent;
+      onProgress({ ...base, loaded, source: 'network', done: false });
+    });
+    if ((await sha256Hex(bytes)) !== file.sha256) {
+      throw new DownloadError(`${file.path}: downloaded, but its checksum differs from the manifest — the server holds another build`);
+    }
+    const cacheError = await this.write(file, bytes);
+    onProgress({ ...base, loaded: file.bytes, source: 'network', done: true, ...(cacheError && { cacheError }) });
+    return bytes;
+  }
+
+  /** Drops every stored file whose checksum is not in `keep` (left over from earlier builds). */
+  async prune(keep: ReadonlySet<string>): Promise<void> {
+    if (!this.db) return;
+    const tx = this.db.transaction(STORE, 'readwrite');
+    const store = tx.objectStore(STORE);
+    for (const key of await request(store.getAllKeys())) if (!keep.has(String(key))) store.delete(key);
+    await transactionDone(tx);
+  }
+
+  private async read(file: VerifiedFile): Promise<Uint8Array<ArrayBuffer> | null> {
+    if (!this.db) return null;
+    let stored: StoredFile | undefined;
+    try {
+      stored = (await request(this.db.transaction(STORE, 'readonly').objectStore(STORE).get(file.sha256))) as StoredFile | undefined;
+    } catch {
+      return null;
+    }
+    if (!stored) return null;
+    const bytes = new Uint8Array(stored.bytes);
+    if (bytes.byteLength === file.bytes && (await sha256Hex(bytes)) === file.sha256) return bytes;
+    // Damaged or tampered with: forget it, the caller fetches a fresh copy.
+    await this.delete(file.sha256);
+    return null;
+  }
+
+  private async write(file: VerifiedFile, bytes: Uint8Array<ArrayBuffer>): Promise<string | undefined> {
+    if (!this.db) return this.unavailable ?? undefined;
+    try {
+      const tx = this.db.transaction(STORE, 'readwrite');
+      tx.objectStore(STORE).put({ path: file.path, bytes: bytes.buffer, storedAt: Date.now() } satisfies StoredFile, file.sha256);
+      await transactionDone(tx);
+      return undefined;
+    } catch (error) {
+      return `could not cache: ${describe(error)}`;
+    }
+  }
+
+  private async delete(key: string): Promise<void> {
+    if (!this.db) return;
+    const tx = this.db.transaction(STORE, 'readwrite');
+    tx.objectStore(STORE).delete(key);
+    await transactionDone(tx).catch(() => undefined);
+  }
+}

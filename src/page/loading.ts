@@ -1,0 +1,41 @@
+import type { EngineInfo, LoadEvent } from '../search/worker/api.js';
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1e3) return `${bytes} B`;
+  if (bytes < 1e6) return `${(bytes / 1e3).toFixed(0)} kB`;
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+export interface LoadingView {
+  readonly box: HTMLElement;
+  readonly label: HTMLElement;
+  readonly bar: HTMLProgressElement;
+  readonly file: HTMLElement;
+}
+
+/** The download bar: overall bytes and percent, and the file in flight with its own bytes and percent. */
+export function showLoadEvent(view: LoadingView, event: LoadEvent): void {
+  if (event.kind === 'warming-up') {
+    view.label.textContent = 'Warming up the models…';
+    view.bar.removeAttribute('value');
+    view.file.textContent = '';
+    return;
+  }
+  const { file, overall } = event;
+  const percent = Math.floor((100 * overall.loaded) / Math.max(1, overall.total));
+  view.bar.value = percent;
+  view.label.textContent = `Loading models and catalog index — ${percent} % (${formatBytes(overall.loaded)} of ${formatBytes(overall.total)})`;
+  const filePercent = Math.floor((100 * file.loaded) / Math.max(1, file.total));
+  const where = file.source === 'cache' ? 'from this device' : `${formatBytes(file.loaded)} of ${formatBytes(file.total)}`;
+  view.file.textContent = `${file.path}: ${filePercent} % (${where})${file.cacheError ? ` — ${file.cacheError}` : ''}`;
+}
+
+/** "WASM × 2 threads" or "WebGPU", and where the files came from: shown small, for the curious. */
+export function describeEngine(info: EngineInfo, readyMs: number): string {
+  const backend = info.backend === 'webgpu' ? 'WebGPU' : `WASM × ${info.threads} thread${info.threads === 1 ? '' : 's'}`;
+  const files =
+    info.files.fromNetwork === 0
+      ? 'models and index from this device'
+      : `${formatBytes(info.files.bytesDownloaded)} downloaded${info.files.notCached.length ? ' (could not cache some files)' : ''}`;
+  return `${backend} · ${info.products.toLocaleString('en')} products · ${files} · ready in ${(readyMs / 1000).toFixed(1)} s`;
+}

@@ -1,0 +1,202 @@
+import { openHnsw } from '../../ann/wasm/hnswlib.js';
+import { FileCache, type FileProgress, type VerifiedFile } from '../../assets/worker/file-cache.js';
+import { categoryKey } from '../../catalog/shared/taxonomy.js';
+import { MANIFEST_FILE, validateManifest, type ArtifactFile, type ArtifactManifest, type EncoderRecord } from '../../index/shared/format.js';
+import { decodeImageBlob, ImageDecodeError } from '../../imaging/worker/decode.js';
+import { embedImages, type ImageEmbedders, type ImageEmbedding } from '../../models/shared/embed.js';
+import { ImageEmbedder } from '../../models/shared/embedders.js';
+import type { ImageEncoderSpec } from '../../models/shared/manifest.js';
+import { chooseRuntime, type InferenceRuntime } from '../../models/worker/runtime.js';
+import { openCatalog, type SearchCatalog } from '../shared/catalog.js';
+import { searchCatalog, type SearchRequest } from '../shared/policy.js';
+import { assertJsonSafe, errorResponse, type SearchResponse } from '../shared/response.js';
+import type { EngineInfo, LoadEvent } from './api.js';
+
+/** Parallel downloads: enough to hide latency, few enough that the first files finish early. */
+const PARALLEL_DOWNLOADS = 4;
+
+async function fetchManifest(dataBase: URL): Promise<ArtifactManifest> {
+  const url = new URL(`artifacts/${MANIFEST_FILE}`, dataBase);
+  let response: Response;
+  try {
+    // Always asked again: it is small, and it is what says whether the cached files are still current.
+    response = await fetch(url, { cache: 'no-cache' });
+  } catch (error) {
+    throw new Error(`cannot reach ${url.pathname}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (!response.ok) throw new Error(`${url.pathname}: HTTP ${response.status} — is the catalog index built and served?`);
+  return validateManifest(await response.json());
+}
+
+/** Photo search reads every artifact except the product text vectors, which only text queries need. */
+function artifactDownloads(manifest: ArtifactManifest, dataBase: URL): VerifiedFile[] {
+  return manifest.files
+    .filter((f) => f.path !== manifest.vectors.text.file)
+    .map((f) => ({ ...f, path: `artifacts/${f.path}`, url: new URL(`artifacts/${f.path}`, dataBase).href }));
+}
+
+function modelDownload(record: EncoderRecord<ImageEncoderSpec>, dataBase: URL): VerifiedFile {
+  const pinned = record.files[record.spec.file];
+  if (!pinned) throw new Error(`the manifest pins no file for model ${record.model}/${record.spec.file}`);
+  const path = `models/${record.model}/${record.spec.file}`;
+  return { path, url: new URL(path, dataBase).href, ...pinned };
+}
+
+/**
+ * Every file once, at most `limit` at a time, in manifest order, except that a file the loader asks for jumps the
+ * queue (the catalog opens file by file; it should not wait behind graphs it reads later). Byte totals are summed
+ * for one progress bar.
+ */
+class Downloads {
+  private readonly started = new Map<string, Promise<Uint8Array>>();
+  private readonly pending: VerifiedFile[];
+  private readonly loaded = new Map<string, number>();
+  private readonly finished: FileProgress[] = [];
+  private active = 0;
+
+  constructor(
+    private readonly cache: FileCache,
+    private readonly files: readonly VerifiedFile[],
+    private readonly onEvent: (event: LoadEvent) => void,
+    private readonly limit: number,
+  ) {
+    this.pending = [...files];
+    this.pump();
+  }
+
+  get(path: string): Promise<Uint8Array> {
+    const started = this.started.get(path);
+    if (started) return started;
+    const index = this.pending.findIndex((f) => f.path === path);
+    if (index < 0) return Promise.reject(new Error(`${path} is not a file this page downloads`));
+    return this.start(this.pending.splice(index, 1)[0]!);
+  }
+
+  summary(): EngineInfo['files'] {
+    const network = this.finished.filter((p) => p.source === 'network');
+    return {
+      fromCache: this.finished.length - network.length,
+      fromNetwork: network.length,
+      bytesDownloaded: network.reduce((sum, p) => sum + p.total, 0),
+      notCached: network.filter((p) => p.cacheError).map((p) => `${p.path} (${p.cacheError})`),
+    };
+  }
+
+  private start(file: VerifiedFile): Promise<Uint8Array> {
+    this.active++;
+    const promise = this.cache.get(file, (p) => this.progress(p)).finally(() => {
+      this.active--;
+      this.pump();
+    });
+    // A prefetch nobody awaits yet must not surface as an unhandled rejection; `get` still hands out the failure.
+    promise.catch(() => undefined);
+    this.started.set(file.path, promise);
+    return promise;
+  }
+
+  private pump(): void {
+    while (this.active < this.limit && this.pending.length > 0) this.start(this.pending.shift()!);
+  }
+
+  private progress(file: FileProgress): void {
+    this.loaded.set(file.path, file.loaded);
+    if (file.done) this.finished.push(file);
+    const overall = {
+      loaded: [...this.loaded.values()].reduce((a, b) => a + b, 0),
+      total: this.files.reduce((sum, f) => sum + f.bytes, 0),
+      files: this.files.length,
+      filesDone: this.finished.length,
+    };
+    this.onEvent({ kind: 'file', file, overall });
+  }
+}
+
+/** A mid-grey square: the warm-up input (any image compiles the same kernels). */
+const WARM_UP_IMAGE = { width: 224, height: 224, data: new Uint8Array(224 * 224 * 4).fill(128) };
+
+/**
+ * The page's search engine, in a worker: onnxruntime-web for the two image encoders, hnswlib-wasm for the graphs,
+ * and the shared core (preprocess, embed, catalog, policy, response) for everything else — as the Node CLI.
+ */
+export class WorkerSearchEngine {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly catalog: SearchCatalog,
+    private readonly embedders: ImageEmbedders,
+    readonly info: EngineInfo,
+  ) {}
+
+  static async open(dataBase: URL, onEvent: (event: LoadEvent) => void): Promise<WorkerSearchEngine> {
+    const started = performance.now();
+    const [manifest, runtime, cache] = await Promise.all([fetchManifest(dataBase), chooseRuntime(), FileCache.open()]);
+    const { imageSemantic, visual } = manifest.models;
+    const models = { imageSemantic: modelDownload(imageSemantic, dataBase), visual: modelDownload(visual, dataBase) };
+    const artifacts = artifactDownloads(manifest, dataBase);
+    const downloads = new Downloads(cache, [models.imageSemantic, models.visual, ...artifacts], onEvent, PARALLEL_DOWNLOADS);
+
+    const load = async (record: EncoderRecord<ImageEncoderSpec>, file: VerifiedFile, rt: InferenceRuntime) =>
+      ImageEmbedder.load(rt.ort, await downloads.get(file.path), record.spec, rt.sessionOptions);
+    const readArtifact = (file: ArtifactFile) => downloads.get(`artifacts/${file.path}`);
+    const [catalog, embedders] = await Promise.all([
+      openCatalog(manifest, readArtifact, (bytes, _file, dim, rows, efSearch) => openHnsw(bytes, dim, rows, efSearch)),
+      Promise.all([load(imageSemantic, models.imageSemantic, runtime), load(visual, models.visual, runtime)]).then(
+        ([semantic, vis]) => ({ imageSemantic: semantic, visual: vis }),
+      ),
+    ]);
+    await cache.prune(new Set([models.imageSemantic, models.visual, ...artifacts].map((f) => f.sha256)));
+
+    onEvent({ kind: 'warming-up' });
+    const warmUpStarted = performance.now();
+    const [warm] = await embedImages(embedders, [WARM_UP_IMAGE], manifest.index.framing);
+    searchCatalog(catalog, warm!);
+    const now = performance.now();
+
+    const stocked = new Set(manifest.categories.map((c) => categoryKey(c.name)));
+    const info: EngineInfo = {
+      backend: runtime.backend,
+      threads: runtime.threads,
+      crossOriginIsolated,
+      buildId: manifest.buildId,
+      products: manifest.counts.products,
+      defaultTopK: manifest.search.topK,
+      categories: manifest.categories.map((c) => c.name).sort((a, b) => a.localeCompare(b)),
+      absentCategories: manifest.prompts.categories.filter((c) => !stocked.has(categoryKey(c))).sort((a, b) => a.localeCompare(b)),
+      files: downloads.summary(),
+      timings: { loadMs: now - started, warmUpMs: now - warmUpStarted },
+    };
+    return new WorkerSearchEngine(catalog, embedders, info);
+  }
+
+  /** Photo → JSON response. Photos the browser cannot read become `status: "error"`. */
+  search(image: Blob, request: SearchRequest, label: string): Promise<SearchResponse> {
+    return this.exclusive(async () => {
+      let embedding: ImageEmbedding;
+      try {
+        embedding = await this.embedNow(image, label);
+      } catch (error) {
+        if (error instanceof ImageDecodeError) return errorResponse(error.message);
+        throw error;
+      }
+      const response = searchCatalog(this.catalog, embedding, request);
+      assertJsonSafe(response);
+      return response;
+    });
+  }
+
+  embed(image: Blob, label: string): Promise<ImageEmbedding> {
+    return this.exclusive(() => this.embedNow(image, label));
+  }
+
+  private async embedNow(image: Blob, label: string): Promise<ImageEmbedding> {
+    const [embedding] = await embedImages(this.embedders, [await decodeImageBlob(image, label)], this.catalog.manifest.index.framing);
+    return embedding!;
+  }
+
+  /** One inference at a time: a second photo waits for the first instead of doubling memory and contention. */
+  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}

@@ -1,0 +1,163 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AutoImageProcessor, env, RawImage } from '@huggingface/transformers';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadModelsConfig } from '../src/assets/node/config.js';
+import { ASSETS_DIR } from '../src/assets/node/paths.js';
+import { decodeImage } from '../src/imaging/node/decode.js';
+import { rgbaToRgbOnWhite, type RgbImage } from '../src/imaging/shared/image.js';
+import { preprocess, shortestEdgeSize } from '../src/imaging/shared/preprocess.js';
+import { resize, type Resample } from '../src/imaging/shared/resample.js';
+import { loadImageEmbedders } from '../src/models/node/load.js';
+import { resolveProfile } from '../src/models/shared/manifest.js';
+import type { ImageEmbedders } from '../src/models/shared/embed.js';
+import { seededRandom } from '../src/vectors/shared/random.js';
+import { cosine } from '../src/vectors/shared/vector.js';
+import { DEMO_IMAGES_DIR, QUERY_IMAGES_DIR } from './helpers/test-index.js';
+
+const PYTHON = '/usr/bin/python3';
+const models = loadModelsConfig();
+const profile = resolveProfile(models, 'mini');
+const specs = { imageSemantic: profile.imageSemantic.spec.preprocess, visual: profile.visual.spec.preprocess };
+let work: string;
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'vitrine-parity-'));
+  try {
+    execFileSync(PYTHON, ['-c', 'import PIL']);
+  } catch {
+    throw new Error('these tests compare against Pillow: install it with `apt-get install -y python3-pil` (.ci/run does)');
+  }
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function pillowResize(src: RgbImage, width: number, height: number, resample: Resample): Uint8Array {
+  writeFileSync(join(work, 'in.raw'), src.data);
+  const args = [join(work, 'in.raw'), src.width, src.height, width, height, resample, join(work, 'out.raw')].map(String);
+  execFileSync(PYTHON, [join(import.meta.dirname, 'helpers/pillow.py'), ...args]);
+  return new Uint8Array(readFileSync(join(work, 'out.raw')));
+}
+
+async function rgbOf(path: string): Promise<RgbImage> {
+  return rgbaToRgbOnWhite(await decodeImage(new Uint8Array(readFileSync(path))));
+}
+
+function noise(width: number, height: number, seed: number): RgbImage {
+  const random = seededRandom(seed);
+  return { width, height, data: Uint8Array.from({ length: width * height * 3 }, () => Math.floor(random() * 256)) };
+}
+
+describe('resampling is bit-exact with Pillow', () => {
+  const photos = {
+    'catalog 224x224': join(DEMO_IMAGES_DIR, '10000.jpg'),
+    'query 900x1200': join(QUERY_IMAGES_DIR, '10000.jpg'),
+    'query 75x100 (upscaled)': join(QUERY_IMAGES_DIR, '10250.jpg'),
+  };
+  const targets: [string, (w: number, h: number) => [number, number], Resample][] = [
+    ['CLIP: shortest edge 224, bicubic', (w, h) => shortestEdgeSize(w, h, 224), 'bicubic'],
+    ['CNN: shortest edge 256, bilinear', (w, h) => shortestEdgeSize(w, h, 256), 'bilinear'],
+    ['squash to 224x224, bicubic', () => [224, 224], 'bicubic'],
+  ];
+  for (const [name, path] of Object.entries(photos)) {
+    for (const [target, size, resample] of targets) {
+      it(`${name} → ${target}`, async () => {
+        const src = await rgbOf(path);
+        const [w, h] = size(src.width, src.height);
+        expect(Buffer.from(resize(src, w, h, resample).data).equals(Buffer.from(pillowResize(src, w, h, resample)))).toBe(true);
+      });
+    }
+  }
+  it('random noise at odd sizes, up and down', () => {
+    for (const [w, h, ow, oh, r] of [[37, 53, 224, 320, 'bicubic'], [501, 303, 97, 59, 'bilinear'], [1000, 7, 13, 3, 'bicubic']] as const) {
+      const src = noise(w, h, w * h);
+      expect(Buffer.from(resize(src, ow, oh, r).data).equals(Buffer.from(pillowResize(src, ow, oh, r)))).toBe(true);
+    }
+  });
+});
+
+/**
+ * An implementation nobody here wrote: @huggingface/transformers' image processors, configured by the models'
+ * own preprocessor_config.json. Where no resampling happens the two must agree to float rounding. Where they
+ * resample they differ by design: transformers.js in Node resizes with libvips' affine transform, which samples
+ * without an antialiasing filter, while we follow Pillow (what the Python CLIP pipeline does). So on real photos
+ * we require the embeddings, not the pixels, to agree, and we show the difference is their aliasing.
+ */
+describe('pre-processing matches @huggingface/transformers', () => {
+  type Processor = (image: RawImage) => Promise<{ pixel_values: { data: Float32Array } }>;
+  let processors: Record<keyof typeof specs, Processor>;
+  let embedders: ImageEmbedders;
+
+  beforeAll(async () => {
+    env.localModelPath = join(ASSETS_DIR, 'models') + '/';
+    env.allowRemoteModels = false;
+    processors = {
+      imageSemantic: (await AutoImageProcessor.from_pretrained('fashion-clip-mini')) as unknown as Processor,
+      visual: (await AutoImageProcessor.from_pretrained('fashion-cnn-mini')) as unknown as Processor,
+    };
+    embedders = await loadImageEmbedders(models, profile, { threads: 1 });
+  });
+
+  async function theirs(kind: keyof typeof specs, path: string): Promise<Float32Array> {
+    return Float32Array.from((await processors[kind](await RawImage.read(path))).pixel_values.data);
+  }
+
+  function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+    expect(a.length).toBe(b.length);
+    return a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+  }
+
+  it('CLIP: a photo already at the target size (no resampling) gives the same tensor to 1e-5', async () => {
+    for (const id of ['10000', '10001', '10004']) {
+      const path = join(DEMO_IMAGES_DIR, `${id}.jpg`);
+      const ours = preprocess(await decodeImage(new Uint8Array(readFileSync(path))), specs.imageSemantic, 'crop');
+      expect(maxAbsDiff(ours, await theirs('imageSemantic', path))).toBeLessThan(1e-5);
+    }
+  });
+
+  it('CNN: resize-to-256 rule, odd center crop offset and ImageNet normalisation agree when no resampling happens', async () => {
+    // A lossless 256x341 photo: the processor's resize (shortest edge 224/0.875 = 256) is then a no-op and its
+    // 224 crop starts at row floor((341-224)/2) = 58, like ours.
+    const src = await rgbOf(join(QUERY_IMAGES_DIR, '10000.jpg'));
+    const small = resize(src, 256, 341, 'bilinear');
+    const path = join(work, 'cnn-256x341.png');
+    await sharp(Buffer.from(small.data), { raw: { width: 256, height: 341, channels: 3 } }).png().toFile(path);
+    const ours = preprocess(await decodeImage(new Uint8Array(readFileSync(path))), specs.visual, 'crop');
+    expect(maxAbsDiff(ours, await theirs('visual', path))).toBeLessThan(1e-5);
+  });
+
+  it('on real query photos the embeddings agree (median cosine ≥ 0.999, every photo ≥ 0.95)', async () => {
+    const photos = readdirSync(QUERY_IMAGES_DIR).filter((f) => f !== '10250.jpg').slice(0, 40);
+    for (const kind of ['imageSemantic', 'visual'] as const) {
+      const cosines: number[] = [];
+      for (const f of photos) {
+        const path = join(QUERY_IMAGES_DIR, f);
+        const ours = preprocess(await decodeImage(new Uint8Array(readFileSync(path))), specs[kind], 'crop');
+        const [a, b] = await embedders[kind].embed([ours, await theirs(kind, path)]);
+        cosines.push(cosine(a!, b!));
+      }
+      cosines.sort((x, y) => x - y);
+      expect(cosines[Math.floor(cosines.length / 2)]).toBeGreaterThanOrEqual(0.999);
+      expect(cosines[0]).toBeGreaterThanOrEqual(0.95);
+    }
+  });
+
+  it('where they differ, it is transformers.js aliasing: fine stripes shrunk 4x turn into a moiré there, an even grey here', async () => {
+    // One white column in three: a 4x point-sampling downscale lands on white every third output column.
+    const size = 896;
+    const stripes = new Uint8Array(size * size * 3).map((_, i) => ((Math.floor(i / 3) % size) % 3 === 0 ? 255 : 0));
+    const path = join(work, 'stripes.png');
+    await sharp(Buffer.from(stripes), { raw: { width: size, height: size, channels: 3 } }).png().toFile(path);
+    const spread = (t: Float32Array) => {
+      const plane = t.subarray(0, 224 * 224);
+      const mean = plane.reduce((s, v) => s + v, 0) / plane.length;
+      return Math.sqrt(plane.reduce((s, v) => s + (v - mean) ** 2, 0) / plane.length);
+    };
+    const ours = preprocess(await decodeImage(new Uint8Array(readFileSync(path))), specs.imageSemantic, 'crop');
+    const them = await theirs('imageSemantic', path);
+    expect(spread(ours)).toBeLessThan(0.05); // a flat grey, as a low-pass resize should give
+    expect(spread(them)).toBeGreaterThan(0.5); // aliased: a full-contrast pattern that is not in the photo
+  });
+});
