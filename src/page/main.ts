@@ -1,23 +1,10 @@
 import { proxy, wrap } from 'comlink';
 import type { SearchRequest } from '../search/shared/policy.js';
-import type { SearchResponse } from '../search/shared/response.js';
-import type { EngineInfo, ImageEmbedding, SearchWorkerApi } from '../search/worker/api.js';
+import type { EngineInfo, SearchWorkerApi } from '../search/worker/api.js';
+import type { VitrineHandle } from './handle.js';
 import { describeEngine, showLoadEvent, type LoadingView } from './loading.js';
 import { watchPhotoInput } from './photo-input.js';
 import { renderConfirm, renderResults, renderStatus } from './results.js';
-
-/** What tests and the curious can reach from the console: the same calls the page makes. */
-export interface VitrineHandle {
-  readonly ready: Promise<EngineInfo>;
-  search(image: Blob, request?: SearchRequest): Promise<SearchResponse>;
-  embed(image: Blob): Promise<ImageEmbedding>;
-}
-
-declare global {
-  interface Window {
-    __vitrine: VitrineHandle;
-  }
-}
 
 function byId<T extends HTMLElement>(id: string, type: new () => T): T {
   const node = document.getElementById(id);
@@ -136,8 +123,9 @@ for (const select of [categorySelect, topKSelect]) {
   });
 }
 
-window.__vitrine = {
+const handle: VitrineHandle = {
   ready,
   search: (image, req = {}) => engine.search(image, req),
   embed: (image) => engine.embed(image),
 };
+window.__vitrine = handle;

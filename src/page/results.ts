@@ -62,5 +62,8 @@ export function renderConfirm(box: HTMLElement, response: SearchResponse, choose
     button.addEventListener('click', () => choose(g.category));
     return button;
   });
-  box.replaceChildren(el('span', 'confirm-label', 'Is it one of these?'), ...buttons);
+  // The group's aria-label already says this to screen readers.
+  const label = el('span', 'confirm-label', box.getAttribute('aria-label') ?? '');
+  label.setAttribute('aria-hidden', 'true');
+  box.replaceChildren(label, ...buttons);
 }

@@ -33,11 +33,11 @@ export interface LabelRow {
   name: string;
 }
 
-/** styles.csv rows of the demo catalog (its names have no quoted commas; extra fields join into the name). */
+/** styles.csv rows of the demo catalog (CRLF lines; names have no quoted commas, extra fields join into the name). */
 export function demoLabels(path = DEMO_LABELS): LabelRow[] {
   return readFileSync(path, 'utf8')
     .trim()
-    .split('\n')
+    .split(/\r?\n/)
     .slice(1)
     .map((line) => {
       const f = line.split(',');

@@ -145,8 +145,28 @@ export function buildHnsw(vectors: Matrix, rows: Uint32Array, params: HnswBuildP
   });
 }
 
+/**
+ * Checks an HNSW file's header before the library reads it: hnswlib trusts its caller's dimension and would read
+ * out of bounds on a mismatch. Layout of hnswlib's saveIndex on wasm32 (size_t and labels are 4 bytes; files from
+ * 64-bit hnswlib-node do not fit it and are refused here): offsetLevel0, maxElements, count, sizeDataPerElement,
+ * labelOffset, offsetData (u32 each), maxLevel (i32), entryPoint, maxM, maxM0, M (u32), mult (f64), efConstruction.
+ */
+export function checkHnswHeader(bytes: Uint8Array, dim: number, rows: number): void {
+  const HEADER = 56;
+  if (bytes.byteLength < HEADER) throw new Error(`HNSW file of ${bytes.byteLength} bytes is too short`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const u32 = (offset: number) => view.getUint32(offset, true);
+  const [count, perElement, labelOffset, dataOffset] = [u32(8), u32(12), u32(16), u32(20)];
+  const fileDim = (labelOffset - dataOffset) / 4;
+  if (perElement !== labelOffset + 4 || !Number.isInteger(fileDim) || HEADER + count * perElement > bytes.byteLength) {
+    throw new Error('not an hnswlib-wasm HNSW file (a graph saved by 64-bit hnswlib-node has another layout)');
+  }
+  if (count !== rows || fileDim !== dim) throw new Error(`HNSW file holds ${count} vectors of ${fileDim}-d, expected ${rows} of ${dim}-d`);
+}
+
 /** Loads HNSW file bytes (as written by buildHnsw) for search. */
-export function openHnsw(bytes: Uint8Array, dim: number, rows: number, efSearch: number): Promise<HnswIndex> {
+export async function openHnsw(bytes: Uint8Array, dim: number, rows: number, efSearch: number): Promise<HnswIndex> {
+  checkHnswHeader(bytes, dim, rows);
   return exclusive(async () => {
     const { lib, sync } = await library();
     const name = `open-${Date.now()}-${counter++}.hnsw`;
@@ -155,9 +175,6 @@ export function openHnsw(bytes: Uint8Array, dim: number, rows: number, efSearch:
       await sync('read');
       const graph = new lib.HierarchicalNSW('ip', dim, '');
       await graph.readIndex(name, rows);
-      if (graph.getCurrentCount() !== rows || graph.getNumDimensions() !== dim) {
-        throw new Error(`HNSW file holds ${graph.getCurrentCount()} vectors of ${graph.getNumDimensions()}-d, expected ${rows} of ${dim}-d`);
-      }
       graph.setEfSearch(efSearch);
       return new HnswIndex(graph, rows);
     } catch (error) {

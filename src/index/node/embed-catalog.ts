@@ -59,7 +59,9 @@ export async function embedCatalog(
     }
     const semantic = rows(reply.semantic, reply.variants);
     const visual = rows(reply.visual, reply.variants);
-    semantic.forEach((s, v) => cache.put(sha256, v, s, visual[v]!));
+    semantic.forEach((s, v) => {
+      if (!hits[v]) cache.put(sha256, v, s, visual[v]!);
+    });
     results[index] = { image, sha256, semantic, visual };
   };
 

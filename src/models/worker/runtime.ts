@@ -1,12 +1,11 @@
 import type { InferenceSession } from 'onnxruntime-common';
+import type { Backend } from '../../search/worker/api.js';
 import type { OrtRuntime } from '../shared/embedders.js';
 // The WASM runtimes, served from this app's origin (never a CDN): Vite copies them from the installed package.
 import cpuGlue from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
 import cpuBinary from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 import gpuGlue from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
 import gpuBinary from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
-
-export type Backend = 'webgpu' | 'wasm';
 
 export interface InferenceRuntime {
   readonly ort: OrtRuntime;

@@ -1,0 +1,15 @@
+import type { EngineInfo, ImageEmbedding, SearchRequest, SearchResponse } from '../search/worker/api.js';
+
+/** `window.__vitrine`: the calls the page makes, for tests and the curious (console). */
+export interface VitrineHandle {
+  /** Resolves when models and index are loaded and warmed up. */
+  readonly ready: Promise<EngineInfo>;
+  search(image: Blob, request?: SearchRequest): Promise<SearchResponse>;
+  embed(image: Blob): Promise<ImageEmbedding>;
+}
+
+declare global {
+  interface Window {
+    __vitrine: VitrineHandle;
+  }
+}
