@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadDatasets, loadModelsConfig, type DatasetSpec } from '../src/assets/node/config.js';
 import { PROJECT_ROOT, defaultMirror } from '../src/assets/node/paths.js';
-import { runSetup, terminalProgress, type SetupOptions, type SetupProgress } from '../src/assets/node/setup.js';
+import { runSetup, type SetupOptions, type SetupProgress } from '../src/assets/node/setup.js';
 import type { HubSource, ModelFileSpec, ModelsConfig } from '../src/models/shared/manifest.js';
 import { startHubServer, type HubServer } from './helpers/hub-server.js';
 
@@ -305,31 +305,6 @@ describe('runSetup errors', () => {
   });
 });
 
-describe('terminalProgress', () => {
-  const capture = (isTTY: boolean) => {
-    const chunks: string[] = [];
-    const stream = { isTTY, write: (chunk: string) => chunks.push(chunk) } as unknown as NodeJS.WriteStream;
-    return { progress: terminalProgress(stream), output: () => chunks.join('') };
-  };
-
-  it('on a log, prints a line per finished file and data set, once', () => {
-    const { progress, output } = capture(false);
-    progress.file('models/a.onnx', 1_000, 2_000_000);
-    progress.file('models/a.onnx', 2_000_000, 2_000_000);
-    progress.file('models/a.onnx', 2_000_000, 2_000_000);
-    for (let done = 1; done <= 500; done++) progress.count('catalog', done, 500);
-    progress.warn('careful');
-    expect(output()).toBe('models/a.onnx  2.0 MB / 2.0 MB  100%\ncatalog: 500 / 500 files\nwarning: careful\n');
-  });
-
-  it('on a TTY, rewrites one line and clears it before printing a message', () => {
-    const { progress, output } = capture(true);
-    progress.file('models/a.onnx', 512, 512);
-    progress.line('done');
-    expect(output()).toBe('\r\x1b[Kmodels/a.onnx  512 B / 512 B  100%\r\x1b[Kdone\n');
-  });
-});
-
 describe('npm run setup', () => {
   const cli = (...args: string[]) =>
     spawnSync(join(PROJECT_ROOT, 'node_modules/.bin/tsx'), [join(PROJECT_ROOT, 'src/cli/setup.ts'), ...args], { encoding: 'utf8' });
@@ -345,6 +320,12 @@ describe('npm run setup', () => {
     const result = cli('--profile', 'nope', '--assets', join(work, 'assets'));
     expect(result.status).toBe(1);
     expect(result.stderr).toBe('setup: unknown model profile "nope" (known: mini, arch, production)\n');
+  });
+
+  it('a mistyped flag is a usage error: one line pointing at --help, exit code 2', () => {
+    const result = cli('--profiel', 'mini');
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^setup: Unknown option '--profiel'.* \(see --help\)\n$/);
   });
 });
 

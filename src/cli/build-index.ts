@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
 import { PROJECT_ROOT } from '../assets/node/paths.js';
 import { buildIndex } from '../index/node/build.js';
+import { terminalProgress } from './progress.js';
 import { runCli, UsageError } from './run.js';
 
 const USAGE = `Usage: npm run build:index -- --catalog <dir> --out <dir> [options]
@@ -23,7 +24,7 @@ builds HNSW indexes and writes a versioned artifact set to --out (atomically), w
 
 Exit code 0 when every quality gate holds, 1 otherwise (the previous artifacts are then left in place).`;
 
-await runCli(USAGE, async (argv) => {
+await runCli('build:index', USAGE, async (argv) => {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -48,7 +49,9 @@ await runCli(USAGE, async (argv) => {
     if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a whole number, got "${v}"`);
     return n;
   };
+  const progress = terminalProgress(process.stderr);
   const result = await buildIndex({
+    progress,
     catalogDir: values.catalog,
     labelsPath: values.labels ?? null,
     outDir: values.out,
@@ -70,6 +73,6 @@ await runCli(USAGE, async (argv) => {
     `time: ${stats.timings_s.total} s (embedding ${stats.throughput_products_per_s} products/s)`,
     ...stats.gates.map((g) => `${g.passed ? 'PASS' : 'FAIL'} ${g.name}: ${g.detail}`),
   ];
-  process.stderr.write(`${lines.join('\n')}\n`);
+  for (const line of lines) progress.line(line);
   return { exitCode: result.passed ? 0 : 1 };
 });

@@ -1,51 +1,76 @@
+export function formatBytes(bytes: number): string {
+  if (bytes < 1e3) return `${bytes} B`;
+  const [scale, unit] = bytes < 1e6 ? [1e3, 'kB'] : bytes < 1e9 ? [1e6, 'MB'] : [1e9, 'GB'];
+  return `${(bytes / scale).toFixed(1)} ${unit}`;
+}
+
+/** Progress of the long-running commands (setup, build:index), written to stderr so stdout stays for results. */
+export interface Progress {
+  /** A file arriving: bytes so far (`total` null while unknown). */
+  file(path: string, received: number, total: number | null): void;
+  /** Items of a batch done so far; shows the rate and the time left. */
+  count(label: string, done: number, total: number, unit?: string): void;
+  warn(message: string): void;
+  /** A message of its own, on a line that the next update does not overwrite. */
+  line(message: string): void;
+}
+
 /**
- * A progress line on stderr: redrawn in place on a terminal, a plain line every ~10 % (at most every 5 s) in logs.
- * Shows count, percent, rate and time left.
+ * Progress on a terminal stream. On a TTY: one line rewritten in place, at most ten times a second. On a log (CI):
+ * a line when a file or batch is done, plus one every few seconds for those that take longer, so logs stay short.
  */
-export class ProgressBar {
-  private done = 0;
-  private readonly started = performance.now();
-  private lastLogged = 0;
-  private lastPercentLogged = -10;
-  private readonly tty: boolean;
+export function terminalProgress(stream: NodeJS.WriteStream): Progress {
+  const tty = stream.isTTY === true;
+  const redrawMs = 100;
+  const logEveryMs = 5000;
+  let lastDraw = 0;
+  let lineShown = false;
+  /** On a log: when each unfinished file or batch was last reported (or first seen). */
+  const lastLogged = new Map<string, number>();
+  const started = new Map<string, number>();
+  const finished = new Set<string>();
 
-  constructor(
-    private readonly label: string,
-    private readonly total: number,
-    private readonly unit = 'items',
-    private readonly stream: NodeJS.WriteStream = process.stderr,
-  ) {
-    this.tty = Boolean(stream.isTTY);
-  }
-
-  tick(count = 1): void {
-    this.done += count;
-    this.render(false);
-  }
-
-  finish(summary?: string): void {
-    this.render(true);
-    if (this.tty) this.stream.write('\n');
-    if (summary) this.stream.write(`${this.label}: ${summary}\n`);
-  }
-
-  private render(final: boolean): void {
-    const now = performance.now();
-    const seconds = (now - this.started) / 1000;
-    const percent = this.total === 0 ? 100 : (100 * this.done) / this.total;
-    const rate = seconds > 0 ? this.done / seconds : 0;
-    const left = rate > 0 ? (this.total - this.done) / rate : 0;
-    const text = `${this.label} ${this.done}/${this.total} ${this.unit} ${percent.toFixed(0)}% · ${rate.toFixed(1)}/s · ${
-      final ? `${seconds.toFixed(1)} s` : `${left.toFixed(0)} s left`
-    }`;
-    if (this.tty) {
-      const width = 24;
-      const filled = Math.round((width * percent) / 100);
-      this.stream.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${text}\x1b[K`);
-    } else if (final || percent - this.lastPercentLogged >= 10 || now - this.lastLogged > 5000) {
-      this.stream.write(`${text}\n`);
-      this.lastLogged = now;
-      this.lastPercentLogged = percent;
+  const line = (message: string): void => {
+    stream.write(`${lineShown ? '\r\x1b[K' : ''}${message}\n`);
+    lineShown = false;
+  };
+  const update = (key: string, text: string, done: boolean): void => {
+    if (finished.has(key)) return; // the final update of a file can come twice
+    if (done) finished.add(key);
+    const now = Date.now();
+    if (tty) {
+      if (!done && now - lastDraw < redrawMs) return;
+      lastDraw = now;
+      stream.write(`\r\x1b[K${text}`);
+      lineShown = true;
+      return;
     }
-  }
+    if (!done) {
+      const since = lastLogged.get(key);
+      if (since === undefined) lastLogged.set(key, now);
+      if (since === undefined || now - since < logEveryMs) return;
+      lastLogged.set(key, now);
+    }
+    line(text);
+  };
+  return {
+    file(path, received, total) {
+      if (total === null) return update(path, `${path}  ${formatBytes(received)}`, false);
+      const percent = total === 0 ? 100 : Math.floor((received / total) * 100);
+      update(path, `${path}  ${formatBytes(received)} / ${formatBytes(total)}  ${percent}%`, received >= total);
+    },
+    count(label, done, total, unit = 'files') {
+      const now = Date.now();
+      if (!started.has(label)) started.set(label, now);
+      const seconds = (now - started.get(label)!) / 1000;
+      const counted = `${label}: ${done.toLocaleString('en')} / ${total.toLocaleString('en')} ${unit}`;
+      const rate = seconds > 0 ? done / seconds : 0;
+      const pace = done >= total ? ` in ${seconds.toFixed(1)} s` : rate > 0 ? ` · ${rate.toFixed(1)}/s · ${Math.ceil((total - done) / rate)} s left` : '';
+      update(label, counted + pace, done >= total);
+    },
+    warn(message) {
+      line(`warning: ${message}`);
+    },
+    line,
+  };
 }

@@ -18,7 +18,7 @@ Searches the catalog for products like the photo and prints the JSON response on
   --artifacts <dir>     artifact folder (default artifacts/demo)
   -h, --help            this text`;
 
-await runCli(USAGE, async (argv) => {
+await runCli('search', USAGE, async (argv) => {
   const { values } = parseArgs({
     args: argv,
     options: {

@@ -94,7 +94,7 @@ export async function ensureTestArtifacts(): Promise<string> {
     cacheDir: join(TEST_ROOT, 'embedding-cache'),
     index: { augmentCopies: 1, exactBelow: 40 },
     gateSample: 60,
-    log: () => undefined,
+    progress: { file: () => undefined, count: () => undefined, warn: () => undefined, line: () => undefined },
   });
   if (!result.passed) throw new Error(`test index failed its quality gates: ${JSON.stringify(result.stats.gates)}`);
   writeFileSync(stampFile, stamp);

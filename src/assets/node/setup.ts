@@ -14,18 +14,14 @@ import {
   type OpenedSource,
   type Source,
 } from './download.js';
+import { formatBytes, type Progress } from '../../cli/progress.js';
 import { PROJECT_ROOT } from './paths.js';
 
 /** Data sets are thousands of small files: overlap their latency, without opening thousands of sockets at once. */
 const DATASET_CONCURRENCY = 16;
 
-export interface SetupProgress {
-  /** A model file is arriving: called as bytes come in (`total` null while unknown), and at the end with `received === total`. */
-  file(path: string, received: number, total: number | null): void;
-  /** Files of a data set checked or fetched so far. */
-  count(dataset: string, done: number, total: number): void;
-  warn(message: string): void;
-}
+/** Model files as their bytes arrive, data-set files as they are checked or fetched, and warnings. */
+export type SetupProgress = Pick<Progress, 'file' | 'count' | 'warn'>;
 
 export interface SetupOptions {
   readonly models: ModelsConfig;
@@ -274,68 +270,9 @@ export async function runSetup(options: SetupOptions): Promise<SetupReport> {
   return { ...tally, seconds: (performance.now() - started) / 1000 };
 }
 
-function formatBytes(bytes: number): string {
-  if (bytes < 1e3) return `${bytes} B`;
-  const [scale, unit] = bytes < 1e6 ? [1e3, 'kB'] : bytes < 1e9 ? [1e6, 'MB'] : [1e9, 'GB'];
-  return `${(bytes / scale).toFixed(1)} ${unit}`;
-}
-
 export function formatSummary(report: SetupReport): string {
   return (
     `${report.fetched.toLocaleString('en')} files fetched (${formatBytes(report.bytes)}), ` +
     `${report.present.toLocaleString('en')} already present, ${report.seconds.toFixed(1)} s`
   );
-}
-
-/**
- * Progress on a terminal stream. On a TTY: one line rewritten in place, at most ten times a second. On a log (CI):
- * a line when a file or data set is done, plus one every few seconds for those that take longer, so logs stay short.
- */
-export function terminalProgress(stream: NodeJS.WriteStream): SetupProgress & { line(message: string): void } {
-  const tty = stream.isTTY === true;
-  const redrawMs = 100;
-  const logEveryMs = 5000;
-  let lastDraw = 0;
-  let lineShown = false;
-  /** On a log: when each unfinished file or data set was last reported (or first seen). */
-  const lastLogged = new Map<string, number>();
-  const finished = new Set<string>();
-
-  const line = (message: string): void => {
-    stream.write(`${lineShown ? '\r\x1b[K' : ''}${message}\n`);
-    lineShown = false;
-  };
-  const update = (key: string, text: string, done: boolean): void => {
-    if (finished.has(key)) return; // the final update of a file can come twice
-    if (done) finished.add(key);
-    const now = Date.now();
-    if (tty) {
-      if (!done && now - lastDraw < redrawMs) return;
-      lastDraw = now;
-      stream.write(`\r\x1b[K${text}`);
-      lineShown = true;
-      return;
-    }
-    if (!done) {
-      const since = lastLogged.get(key);
-      if (since === undefined) lastLogged.set(key, now);
-      if (since === undefined || now - since < logEveryMs) return;
-      lastLogged.set(key, now);
-    }
-    line(text);
-  };
-  return {
-    file(path, received, total) {
-      if (total === null) return update(path, `${path}  ${formatBytes(received)}`, false);
-      const percent = total === 0 ? 100 : Math.floor((received / total) * 100);
-      update(path, `${path}  ${formatBytes(received)} / ${formatBytes(total)}  ${percent}%`, received >= total);
-    },
-    count(dataset, done, total) {
-      update(dataset, `${dataset}: ${done.toLocaleString('en')} / ${total.toLocaleString('en')} files`, done === total);
-    },
-    warn(message) {
-      line(`warning: ${message}`);
-    },
-    line,
-  };
 }

@@ -5,6 +5,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { buildHnsw } from '../../ann/node/env.js';
 import { loadModelsConfig, loadSearchDefaults, loadTaxonomy } from '../../assets/node/config.js';
 import { ASSETS_DIR } from '../../assets/node/paths.js';
+import type { Progress } from '../../cli/progress.js';
 import { KAGGLE_COLUMNS, readLabels, type LabelColumns, type LabelsTable } from '../../catalog/node/labels.js';
 import { scanCatalog } from '../../catalog/node/scan.js';
 import { categoryKey, categoryPrompts, categorySlug, classifierCategories } from '../../catalog/shared/taxonomy.js';
@@ -46,7 +47,7 @@ export interface BuildOptions {
   readonly search?: Partial<SearchConfig>;
   /** How many catalog images the quality gates embed again and search for. */
   readonly gateSample: number;
-  readonly log?: (line: string) => void;
+  readonly progress: Progress;
 }
 
 export interface BuildResult {
@@ -115,7 +116,8 @@ function uniqueSlugs(names: readonly string[]): Map<string, string> {
 }
 
 export async function buildIndex(options: BuildOptions): Promise<BuildResult> {
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const { progress } = options;
+  const log = (message: string) => progress.line(message);
   const started = performance.now();
   const timings: Record<string, number> = {};
   const lap = (name: string, since: number) => (timings[name] = (performance.now() - since) / 1000);
@@ -126,7 +128,7 @@ export async function buildIndex(options: BuildOptions): Promise<BuildResult> {
   const indexConfig = validateIndexConfig({ ...defaults.index, ...options.index });
   const searchConfig = validateSearchConfig({ ...defaults.search, ...options.search });
   const profile = resolveProfile(models, options.profile);
-  if (profile.spec.meaningless) log(`warning: profile "${profile.name}" has random weights — this index is for benchmarks only`);
+  if (profile.spec.meaningless) progress.warn(`profile "${profile.name}" has random weights — this index is for benchmarks only`);
   const outDir = resolve(options.outDir);
   const catalogDir = resolve(options.catalogDir);
 
@@ -175,7 +177,7 @@ export async function buildIndex(options: BuildOptions): Promise<BuildResult> {
   const staging = join(dirname(outDir), `.${basename(outDir)}.staging-${process.pid}`);
   try {
     since = performance.now();
-    const { embedded, skipped, cached } = await embedCatalog(images, { pool, cache, variants, inFlight: workers * 2 });
+    const { embedded, skipped, cached } = await embedCatalog(images, { pool, cache, variants, inFlight: workers * 2, progress });
     lap('embed', since);
     for (const s of skipped.slice(0, 20)) log(`  skipped ${s.path}: ${s.reason}`);
     if (embedded.length === 0) throw new BuildError('no image in the catalog could be read');
@@ -190,7 +192,9 @@ export async function buildIndex(options: BuildOptions): Promise<BuildResult> {
     const originals = embedded.map((e) => e.semantic[0]!);
     const predictedCategories = await predictCategories(text, taxonomy, vocabulary, originals, logitScale);
     const finalCategories = embedded.map((_, i) => labelled[i]?.category ?? predictedCategories[i]!.label);
-    const predictedColors = await predictColors(text, taxonomy, finalCategories, originals, logitScale);
+    const predictedColors = await predictColors(text, taxonomy, finalCategories, originals, logitScale, (done, total) =>
+      progress.count('colour prompts', done, total, 'categories'),
+    );
     const products: Product[] = embedded.map((e, i) => ({
       id: ids[i]!,
       filename: basename(e.image.relativePath),

@@ -67,8 +67,10 @@ export async function predictColors(
   categories: readonly string[],
   imageVectors: readonly Float32Array[],
   logitScale: number,
+  onCategoryDone: (done: number, total: number) => void,
 ): Promise<Prediction[]> {
   const byCategory = new Map<string, Matrix>();
+  const distinct = new Set(categories).size;
   const out: Prediction[] = [];
   for (let i = 0; i < imageVectors.length; i++) {
     const category = categories[i]!;
@@ -76,6 +78,7 @@ export async function predictColors(
     if (!matrix) {
       matrix = await text.labelMatrix(taxonomy.colors, (color) => colorPrompts(taxonomy, color, category));
       byCategory.set(category, matrix);
+      onCategoryDone(byCategory.size, distinct);
     }
     out.push(best(taxonomy.colors, zeroShot(imageVectors[i]!, matrix, logitScale)));
   }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { CatalogImage } from '../../catalog/node/scan.js';
-import { ProgressBar } from '../../cli/progress.js';
+import type { Progress } from '../../cli/progress.js';
 import { sha256Hex } from './artifacts.js';
 import type { EmbedPool } from './embed-pool.js';
 import type { EmbeddingCache } from './embedding-cache.js';
@@ -29,9 +29,9 @@ function rows(flat: Float32Array, variants: number): Float32Array[] {
  */
 export async function embedCatalog(
   images: readonly CatalogImage[],
-  { pool, cache, variants, inFlight }: { pool: EmbedPool; cache: EmbeddingCache; variants: number; inFlight: number },
+  { pool, cache, variants, inFlight, progress }: { pool: EmbedPool; cache: EmbeddingCache; variants: number; inFlight: number; progress: Progress },
 ): Promise<{ embedded: EmbeddedImage[]; skipped: SkippedImage[]; cached: number }> {
-  const bar = new ProgressBar('embedding', images.length, 'images');
+  let done = 0;
   const results: (EmbeddedImage | SkippedImage)[] = new Array(images.length);
   let cached = 0;
   let next = 0;
@@ -69,12 +69,12 @@ export async function embedCatalog(
     while (next < images.length) {
       const index = next++;
       await embedOne(index);
-      bar.tick();
+      progress.count('embedding', ++done, images.length, 'images');
     }
   };
   await Promise.all(Array.from({ length: inFlight }, lane));
   const embedded = results.filter((r): r is EmbeddedImage => 'sha256' in r);
   const skipped = results.filter((r): r is SkippedImage => !('sha256' in r));
-  bar.finish(`${embedded.length} embedded (${cached} from cache), ${skipped.length} skipped`);
+  progress.line(`embedding: ${embedded.length} embedded (${cached} from cache), ${skipped.length} skipped`);
   return { embedded, skipped, cached };
 }
