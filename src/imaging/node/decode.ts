@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import type { RgbaImage } from '../shared/image.js';
+import { sniffImage } from '../shared/sniff.js';
 
 /** Decoding refuses more pixels than this: a decompression bomb costs 4 bytes per pixel once decoded. */
 export const MAX_INPUT_PIXELS = 64_000_000;
@@ -11,17 +12,17 @@ export class ImageDecodeError extends Error {
 function reason(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   if (/pixel limit/i.test(text)) return `the image has more than ${MAX_INPUT_PIXELS.toLocaleString('en')} pixels`;
-  if (/unsupported image format/i.test(text)) return 'it is not an image format we can read (JPEG, PNG, WebP, GIF, AVIF, TIFF)';
-  if (/premature end|truncated|VipsJpeg|corrupt|bad seek|invalid/i.test(text)) return 'the file is damaged or truncated';
-  return text.split('\n')[0]!;
+  return 'the file is damaged or truncated';
 }
 
 /**
  * File bytes → straight-alpha RGBA, upright (EXIF orientation applied), sRGB (CMYK and 16-bit converted), first
- * frame only. Errors become an ImageDecodeError with a reason a person can act on.
+ * frame only. Only the formats the browser reads too are accepted (see sniffImage). Errors become an
+ * ImageDecodeError with a reason a person can act on.
  */
 export async function decodeImage(bytes: Uint8Array, label = 'image'): Promise<RgbaImage> {
-  if (bytes.byteLength === 0) throw new ImageDecodeError(`${label}: the file is empty`);
+  const sniffed = sniffImage(bytes);
+  if (!sniffed.ok) throw new ImageDecodeError(`${label}: cannot read this image — ${sniffed.reason}`);
   try {
     const { data, info } = await sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error', pages: 1 })
       .rotate()
