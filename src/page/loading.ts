@@ -1,6 +1,6 @@
 import type { EngineInfo, LoadEvent } from '../search/worker/api.js';
 
-export function formatBytes(bytes: number): string {
+function formatBytes(bytes: number): string {
   if (bytes < 1e3) return `${bytes} B`;
   if (bytes < 1e6) return `${(bytes / 1e3).toFixed(0)} kB`;
   return `${(bytes / 1e6).toFixed(1)} MB`;
@@ -25,9 +25,8 @@ export function showLoadEvent(view: LoadingView, event: LoadEvent): void {
   const percent = Math.floor((100 * overall.loaded) / Math.max(1, overall.total));
   view.bar.value = percent;
   view.label.textContent = `Loading models and catalog index — ${percent} % (${formatBytes(overall.loaded)} of ${formatBytes(overall.total)})`;
-  const filePercent = Math.floor((100 * file.loaded) / Math.max(1, file.total));
   const where = file.source === 'cache' ? 'from this device' : `${formatBytes(file.loaded)} of ${formatBytes(file.total)}`;
-  view.file.textContent = `${file.path}: ${filePercent} % (${where})${file.cacheError ? ` — ${file.cacheError}` : ''}`;
+  view.file.textContent = `${file.path}: ${file.percent} % (${where})`;
 }
 
 /** "WASM × 2 threads" or "WebGPU", and where the files came from: shown small, for the curious. */

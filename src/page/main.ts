@@ -35,10 +35,10 @@ const catalogBase = new URL('catalog/', dataBase);
 const worker = new Worker(new URL('../../workers/search.worker.ts', import.meta.url), { type: 'module', name: 'vitrine-search' });
 const engine = wrap<SearchWorkerApi>(worker);
 
-function option(value: string, label = value): HTMLOptionElement {
+function option(value: string): HTMLOptionElement {
   const node = document.createElement('option');
   node.value = value;
-  node.textContent = label;
+  node.textContent = value;
   return node;
 }
 

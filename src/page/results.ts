@@ -9,7 +9,7 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, te
 }
 
 /** Catalog image paths are relative to the catalog folder; each segment is URL-encoded, the slashes kept. */
-export function productImageUrl(catalogBase: URL, image: string): string {
+function productImageUrl(catalogBase: URL, image: string): string {
   return new URL(image.split('/').map(encodeURIComponent).join('/'), catalogBase).href;
 }
 
@@ -19,10 +19,9 @@ function card(result: SearchResult, catalogBase: URL): HTMLLIElement {
   const image = el('img', 'card-image');
   image.src = productImageUrl(catalogBase, result.product_image);
   image.alt = result.name ?? `${result.color ?? result.predicted_color} ${result.category}`;
-  image.loading = 'lazy';
   image.decoding = 'async';
   const body = el('div', 'card-body');
-  body.append(el('h3', 'card-name', result.name ?? result.filename));
+  body.append(el('h2', 'card-name', result.name ?? result.filename));
   const facts = el('dl', 'card-facts');
   const fact = (term: string, value: string, title?: string) => {
     const dt = el('dt', '', term);

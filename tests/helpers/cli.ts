@@ -9,7 +9,7 @@ export interface CliRun {
 }
 
 /** Runs one of the project's commands the way `npm run <name> -- …` does, in a child process. */
-export function runCli(script: 'search' | 'build-index' | 'setup', args: readonly string[], env: NodeJS.ProcessEnv = {}): CliRun {
+export function runCli(script: 'search' | 'build-index' | 'setup' | 'eval', args: readonly string[], env: NodeJS.ProcessEnv = {}): CliRun {
   const result = spawnSync(join(PROJECT_ROOT, 'node_modules/.bin/tsx'), [join(PROJECT_ROOT, `src/cli/${script}.ts`), ...args], {
     cwd: PROJECT_ROOT,
     encoding: 'utf8',

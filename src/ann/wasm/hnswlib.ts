@@ -62,6 +62,8 @@ async function withStore<T>(mode: IDBTransactionMode, fn: (store: IDBObjectStore
     await new Promise<void>((resolve, reject) => {
       tx.oncomplete = () => resolve();
       tx.onerror = () => reject(tx.error);
+      // A full disk or quota aborts the transaction without an error event: without this, the load would hang.
+      tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted'));
     });
     return result;
   } finally {

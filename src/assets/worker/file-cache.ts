@@ -1,8 +1,10 @@
 /**
  * Verified downloads kept in IndexedDB, keyed by SHA-256: a file is fetched once (with streamed progress), checked
  * against the checksum its manifest gives, and read from IndexedDB on later visits. A stored copy is checked again
- * on every read; one that no longer matches is dropped and fetched again. Storage failures (quota, private mode)
- * never stop the search: the downloaded copy is used and the failure is reported.
+ * on every read; one that no longer matches is dropped and fetched again. Downloads are stored once the models and
+ * index are open (`persist`, alongside the warm-up): storing never delays a download, and never competes for quota
+ * with hnswlib-wasm, which needs IndexedDB room to load a graph. Storage failures (quota, private mode) never stop
+ * the search: they are reported.
  */
 const DB_NAME = 'vitrine-files';
 const STORE = 'files';
@@ -21,10 +23,10 @@ export interface FileProgress {
   readonly path: string;
   readonly loaded: number;
   readonly total: number;
+  /** 0–100, whole. */
+  readonly percent: number;
   readonly source: FileSource;
   readonly done: boolean;
-  /** Set when the file could not be stored (it was still used). */
-  readonly cacheError?: string;
 }
 
 interface StoredFile {
@@ -33,7 +35,7 @@ interface StoredFile {
   readonly storedAt: number;
 }
 
-export class DownloadError extends Error {
+class DownloadError extends Error {
   override name = 'DownloadError';
 }
 
@@ -61,7 +63,7 @@ function openDatabase(): Promise<IDBDatabase> {
   });
 }
 
-export async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
+async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }
@@ -99,9 +101,11 @@ async function download(file: VerifiedFile, progress: (loaded: number) => void):
 }
 
 export class FileCache {
+  private readonly downloaded: { readonly file: VerifiedFile; readonly bytes: Uint8Array<ArrayBuffer> }[] = [];
+
   private constructor(
     private readonly db: IDBDatabase | null,
-    /** Why there is no database, reported with every file. */
+    /** Why there is no database. */
     private readonly unavailable: string | null,
   ) {}
 
@@ -109,40 +113,59 @@ export class FileCache {
     try {
       return new FileCache(await openDatabase(), null);
     } catch (error) {
-      return new FileCache(null, `could not cache: ${describe(error)}`);
+      return new FileCache(null, describe(error));
     }
   }
 
-  /** The file's verified bytes: from IndexedDB when a matching copy is there, else from the network (then stored). */
+  /** The file's verified bytes: from IndexedDB when a matching copy is there, else from the network. */
   async get(file: VerifiedFile, onProgress: (event: FileProgress) => void): Promise<Uint8Array<ArrayBuffer>> {
     const base = { path: file.path, total: file.bytes };
     const cached = await this.read(file);
     if (cached) {
-      onProgress({ ...base, loaded: file.bytes, source: 'cache', done: true });
+      onProgress({ ...base, loaded: file.bytes, percent: 100, source: 'cache', done: true });
       return cached;
     }
     let lastPercent = -1;
     const bytes = await download(file, (loaded) => {
       const percent = Math.floor((100 * loaded) / Math.max(1, file.bytes));
-      if (percent === lastPercent) return;
+      if (percent === lastPercent) return; // one event per percent is plenty for a progress bar
       lastPercent = percent;
-      onProgress({ ...base, loaded, source: 'network', done: false });
+      onProgress({ ...base, loaded, percent, source: 'network', done: false });
     });
     if ((await sha256Hex(bytes)) !== file.sha256) {
       throw new DownloadError(`${file.path}: downloaded, but its checksum differs from the manifest — the server holds another build`);
     }
-    const cacheError = await this.write(file, bytes);
-    onProgress({ ...base, loaded: file.bytes, source: 'network', done: true, ...(cacheError && { cacheError }) });
+    this.downloaded.push({ file, bytes });
+    onProgress({ ...base, loaded: file.bytes, percent: 100, source: 'network', done: true });
     return bytes;
   }
 
-  /** Drops every stored file whose checksum is not in `keep` (left over from earlier builds). */
-  async prune(keep: ReadonlySet<string>): Promise<void> {
-    if (!this.db) return;
-    const tx = this.db.transaction(STORE, 'readwrite');
-    const store = tx.objectStore(STORE);
-    for (const key of await request(store.getAllKeys())) if (!keep.has(String(key))) store.delete(key);
-    await transactionDone(tx);
+  /**
+   * Stores the files `get` downloaded and drops stored files whose checksum is not in `keep` (earlier builds).
+   * Returns "path (could not cache: why)" for each file that could not be stored.
+   */
+  async persist(keep: ReadonlySet<string>): Promise<string[]> {
+    const pending = this.downloaded.splice(0);
+    if (!this.db) return pending.map(({ file }) => `${file.path} (could not cache: ${this.unavailable})`);
+    const failures: string[] = [];
+    for (const { file, bytes } of pending) {
+      try {
+        const tx = this.db.transaction(STORE, 'readwrite');
+        tx.objectStore(STORE).put({ path: file.path, bytes: bytes.buffer, storedAt: Date.now() } satisfies StoredFile, file.sha256);
+        await transactionDone(tx);
+      } catch (error) {
+        failures.push(`${file.path} (could not cache: ${describe(error)})`);
+      }
+    }
+    try {
+      const tx = this.db.transaction(STORE, 'readwrite');
+      const store = tx.objectStore(STORE);
+      for (const key of await request(store.getAllKeys())) if (!keep.has(String(key))) store.delete(key);
+      await transactionDone(tx);
+    } catch {
+      // Old files left behind cost space, not correctness; the next visit tries again.
+    }
+    return failures;
   }
 
   private async read(file: VerifiedFile): Promise<Uint8Array<ArrayBuffer> | null> {
@@ -157,26 +180,9 @@ export class FileCache {
     const bytes = new Uint8Array(stored.bytes);
     if (bytes.byteLength === file.bytes && (await sha256Hex(bytes)) === file.sha256) return bytes;
     // Damaged or tampered with: forget it, the caller fetches a fresh copy.
-    await this.delete(file.sha256);
-    return null;
-  }
-
-  private async write(file: VerifiedFile, bytes: Uint8Array<ArrayBuffer>): Promise<string | undefined> {
-    if (!this.db) return this.unavailable ?? undefined;
-    try {
-      const tx = this.db.transaction(STORE, 'readwrite');
-      tx.objectStore(STORE).put({ path: file.path, bytes: bytes.buffer, storedAt: Date.now() } satisfies StoredFile, file.sha256);
-      await transactionDone(tx);
-      return undefined;
-    } catch (error) {
-      return `could not cache: ${describe(error)}`;
-    }
-  }
-
-  private async delete(key: string): Promise<void> {
-    if (!this.db) return;
     const tx = this.db.transaction(STORE, 'readwrite');
-    tx.objectStore(STORE).delete(key);
+    tx.objectStore(STORE).delete(file.sha256);
     await transactionDone(tx).catch(() => undefined);
+    return null;
   }
 }

@@ -23,6 +23,6 @@ describe('sniffImage', () => {
     expect(reason(bytes('  <?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'))).toMatch(/vector drawing \(SVG\)/);
     expect(reason(bytes('II*\0'))).toMatch(/^TIFF/);
     expect(reason(bytes('BM'))).toMatch(/^BMP/);
-    expect(reason(bytes('hello, this is text'))).toMatch(/^this is not an image file we can read/);
+    expect(reason(bytes('hello, this is text'))).toMatch(/^the file is not an image — use a JPEG/);
   });
 });

@@ -33,5 +33,5 @@ export function sniffImage(bytes: Uint8Array): Sniffed {
   if (head.startsWith('<svg') || (head.startsWith('<?xml') && head.includes('<svg'))) {
     return { ok: false, reason: `this is a vector drawing (SVG), not a photo — ${SUPPORTED_HINT}` };
   }
-  return { ok: false, reason: `this is not an image file we can read — ${SUPPORTED_HINT}` };
+  return { ok: false, reason: `the file is not an image — ${SUPPORTED_HINT}` };
 }

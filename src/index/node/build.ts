@@ -404,7 +404,9 @@ function statsOf(input: {
       files: Object.fromEntries(writer.files.map((f) => [f.path, f.bytes])),
     },
     timings_s: Object.fromEntries(Object.entries(input.timings).map(([k, v]) => [k, Number(v.toFixed(2))])),
-    throughput_products_per_s: Number((manifest.counts.products / (input.timings.embed ?? 1)).toFixed(1)),
+    /** Embedding speed of this run: images embedded afresh (not from the cache) per second; null when all were cached. */
+    throughput_products_per_s:
+      input.cached < manifest.counts.products ? Number(((manifest.counts.products - input.cached) / input.timings.embed!).toFixed(1)) : null,
     quality: {
       self_query: quality.selfQuery,
       ann_recall_at_10: quality.annRecallAt10,

@@ -1,7 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { loadModelsConfig } from '../../assets/node/config.js';
 import { ASSETS_DIR } from '../../assets/node/paths.js';
+import { sha256Hex } from '../../index/node/artifacts.js';
+import type { ArtifactManifest, EncoderRecord } from '../../index/shared/format.js';
 import type { ImageEmbedders } from '../shared/embed.js';
 import { ImageEmbedder, TextEmbedder } from '../shared/embedders.js';
 import type { ModelsConfig, ResolvedEncoder, ResolvedProfile, ImageEncoderSpec, TextEncoderSpec } from '../shared/manifest.js';
@@ -52,4 +55,22 @@ export async function loadTextEmbedder(
     enc.spec,
     sessionOptions(threads),
   );
+}
+
+/**
+ * The image encoders an index was built with, refused when the local model file differs from the one recorded in
+ * the manifest (its vectors would not match the catalog's).
+ */
+export async function loadIndexEmbedders(manifest: ArtifactManifest, { assetsDir = ASSETS_DIR, threads = 2 } = {}): Promise<ImageEmbedders> {
+  const config = loadModelsConfig();
+  const load = async (record: EncoderRecord<ImageEncoderSpec>) => {
+    if (!config.models[record.model]) throw new Error(`the index was built with model "${record.model}", which config/models.json does not define`);
+    const bytes = await readModelFile(config, record.model, record.spec.file, assetsDir);
+    if (sha256Hex(bytes) !== record.files[record.spec.file]!.sha256) {
+      const path = modelFilePath(config, record.model, record.spec.file, assetsDir);
+      throw new Error(`${path} is not the model file this index was built with (checksum differs); rebuild the index or re-run setup`);
+    }
+    return ImageEmbedder.load(ort, bytes, record.spec, sessionOptions(threads));
+  };
+  return { imageSemantic: await load(manifest.models.imageSemantic), visual: await load(manifest.models.visual) };
 }

@@ -6,7 +6,7 @@ import { decodeImageBlob, ImageDecodeError } from '../../imaging/worker/decode.j
 import { embedImages, type ImageEmbedders, type ImageEmbedding } from '../../models/shared/embed.js';
 import { ImageEmbedder } from '../../models/shared/embedders.js';
 import type { ImageEncoderSpec } from '../../models/shared/manifest.js';
-import { chooseRuntime, type InferenceRuntime } from '../../models/worker/runtime.js';
+import { chooseRuntime } from '../../models/worker/runtime.js';
 import { openCatalog, type SearchCatalog } from '../shared/catalog.js';
 import { searchCatalog, type SearchRequest } from '../shared/policy.js';
 import { assertJsonSafe, errorResponse, type SearchResponse } from '../shared/response.js';
@@ -72,13 +72,12 @@ class Downloads {
     return this.start(this.pending.splice(index, 1)[0]!);
   }
 
-  summary(): EngineInfo['files'] {
+  summary(): Omit<EngineInfo['files'], 'notCached'> {
     const network = this.finished.filter((p) => p.source === 'network');
     return {
       fromCache: this.finished.length - network.length,
       fromNetwork: network.length,
       bytesDownloaded: network.reduce((sum, p) => sum + p.total, 0),
-      notCached: network.filter((p) => p.cacheError).map((p) => `${p.path} (${p.cacheError})`),
     };
   }
 
@@ -135,21 +134,24 @@ export class WorkerSearchEngine {
     const artifacts = artifactDownloads(manifest, dataBase);
     const downloads = new Downloads(cache, [models.imageSemantic, models.visual, ...artifacts], onEvent, PARALLEL_DOWNLOADS);
 
-    const load = async (record: EncoderRecord<ImageEncoderSpec>, file: VerifiedFile, rt: InferenceRuntime) =>
-      ImageEmbedder.load(rt.ort, await downloads.get(file.path), record.spec, rt.sessionOptions);
+    const embedder = async (record: EncoderRecord<ImageEncoderSpec>, file: VerifiedFile) =>
+      ImageEmbedder.load(runtime.ort, await downloads.get(file.path), record.spec, runtime.sessionOptions);
     const readArtifact = (file: ArtifactFile) => downloads.get(`artifacts/${file.path}`);
-    const [catalog, embedders] = await Promise.all([
+    const [catalog, semanticEmbedder, visualEmbedder] = await Promise.all([
       openCatalog(manifest, readArtifact, (bytes, _file, dim, rows, efSearch) => openHnsw(bytes, dim, rows, efSearch)),
-      Promise.all([load(imageSemantic, models.imageSemantic, runtime), load(visual, models.visual, runtime)]).then(
-        ([semantic, vis]) => ({ imageSemantic: semantic, visual: vis }),
-      ),
+      embedder(imageSemantic, models.imageSemantic),
+      embedder(visual, models.visual),
     ]);
-    await cache.prune(new Set([models.imageSemantic, models.visual, ...artifacts].map((f) => f.sha256)));
+    const embedders: ImageEmbedders = { imageSemantic: semanticEmbedder, visual: visualEmbedder };
 
     onEvent({ kind: 'warming-up' });
     const warmUpStarted = performance.now();
-    const [warm] = await embedImages(embedders, [WARM_UP_IMAGE], manifest.index.framing);
-    searchCatalog(catalog, warm!);
+    const warmUp = async () => {
+      const [warm] = await embedImages(embedders, [WARM_UP_IMAGE], manifest.index.framing);
+      searchCatalog(catalog, warm!);
+    };
+    const current = new Set([models.imageSemantic, models.visual, ...artifacts].map((f) => f.sha256));
+    const [notCached] = await Promise.all([cache.persist(current), warmUp()]);
     const now = performance.now();
 
     const stocked = new Set(manifest.categories.map((c) => categoryKey(c.name)));
@@ -162,7 +164,7 @@ export class WorkerSearchEngine {
       defaultTopK: manifest.search.topK,
       categories: manifest.categories.map((c) => c.name).sort((a, b) => a.localeCompare(b)),
       absentCategories: manifest.prompts.categories.filter((c) => !stocked.has(categoryKey(c))).sort((a, b) => a.localeCompare(b)),
-      files: downloads.summary(),
+      files: { ...downloads.summary(), notCached },
       timings: { loadMs: now - started, warmUpMs: now - warmUpStarted },
     };
     return new WorkerSearchEngine(catalog, embedders, info);

@@ -1,0 +1,104 @@
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import type { Progress } from '../../cli/progress.js';
+import { openCatalogDir } from '../../index/node/artifacts.js';
+import { categoryKey } from '../../catalog/shared/taxonomy.js';
+import { evaluateQueries, sweep, type EvalQuery, type SweepReport } from '../shared/evaluate.js';
+import { labelMapToJson, type LabelMap } from '../shared/labels.js';
+import { grid } from '../shared/metrics.js';
+import { DEFINITIONS, type EvalOutput } from '../shared/report.js';
+import { loadIndexEmbedders } from '../../models/node/load.js';
+import { defaultLabelsPath, embedQueryPhotos, findQueryPhotos, readQueryLabels } from './queries.js';
+
+export interface EvalRunOptions {
+  readonly queriesDir: string;
+  /** undefined: styles.csv beside the photos, if any; null: no labels. */
+  readonly labelsPath?: string | null;
+  readonly labelColumn: string;
+  readonly labelMap: LabelMap;
+  readonly artifactsDir: string;
+  readonly sweep: boolean;
+  readonly progress: Progress;
+  /** Semantic weights and thresholds the sweep tries. */
+  readonly weightGrid?: readonly number[];
+  readonly thresholdGrid?: readonly number[];
+}
+
+export type EvalResult = Omit<EvalOutput, 'sweep'> & { readonly sweep?: SweepReport };
+
+/** Loads the index and the query photos, embeds each photo once, then evaluates (and sweeps) on those vectors. */
+export async function runEvaluation(options: EvalRunOptions): Promise<EvalResult> {
+  const { progress } = options;
+  const photos = await findQueryPhotos(options.queriesDir);
+  const labelsPath = options.labelsPath === undefined ? defaultLabelsPath(options.queriesDir) : options.labelsPath;
+  const labels = labelsPath ? await readQueryLabels(labelsPath, options.labelColumn) : null;
+  if (labels && labels.problems.length > 0) {
+    progress.warn(`${labels.problems.length} label rows unusable (${labels.problems.slice(0, 2).join('; ')}${labels.problems.length > 2 ? '; …' : ''})`);
+  }
+
+  const catalog = await openCatalogDir(options.artifactsDir);
+  const { manifest } = catalog;
+  const embedders = await loadIndexEmbedders(manifest, { threads: Math.max(1, Math.min(4, availableParallelism())) });
+  const { embedded, unreadable } = await embedQueryPhotos(embedders, photos, manifest.index.framing, progress);
+  for (const u of unreadable) progress.warn(u.reason);
+
+  const queries: EvalQuery[] = embedded.map(({ photo, vectors }) => ({
+    id: photo.stem,
+    file: photo.relativePath,
+    label: labels?.byId.get(photo.stem)?.category ?? null,
+    vectors,
+  }));
+  const unlabelled = queries.filter((q) => q.label === null).length;
+  if (labels && unlabelled > 0) progress.warn(`${unlabelled} of ${queries.length} photos have no label in ${labelsPath}: left out of label metrics`);
+  if (labels && unlabelled === queries.length) {
+    throw new Error(`no photo under ${options.queriesDir} has a label in ${labelsPath} (labels are matched by file name without extension)`);
+  }
+  // Labels this catalog cannot answer: neither a catalog category nor mapped onto one.
+  const catalogKeys = new Set(catalog.products.map((p) => categoryKey(p.category)));
+  const accepted = (label: string) => options.labelMap.get(categoryKey(label)) ?? [label];
+  const foreign = [...new Set(queries.flatMap((q) => (q.label !== null && !accepted(q.label).some((c) => catalogKeys.has(categoryKey(c))) ? [q.label] : [])))];
+  if (foreign.length > 0) {
+    progress.warn(
+      `${foreign.length} labels name no category of this catalog (${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', …' : ''}): no precision for them; map them with --label-map`,
+    );
+  }
+
+  const report = evaluateQueries(catalog, queries, {
+    labelMap: options.labelMap,
+    onProgress: (done, total) => progress.count('searching (4 ranking modes × policy/whole catalog)', done, total, 'passes'),
+  });
+  const swept = options.sweep
+    ? sweep(catalog, queries, {
+        labelMap: options.labelMap,
+        weights: options.weightGrid ?? grid(0, 1, 10),
+        thresholds: options.thresholdGrid ?? grid(0, 1, 20),
+        onProgress: (done, total) => progress.count('sweep', done, total, 'settings'),
+      })
+    : undefined;
+
+  const { queries: _evaluated, ...metrics } = report;
+  const search = manifest.search;
+  return {
+    queries: photos.length,
+    unreadable: unreadable.length,
+    ...metrics,
+    ...(swept && { sweep: swept }),
+    setup: {
+      queries_dir: resolve(options.queriesDir),
+      labels: labelsPath ? resolve(labelsPath) : null,
+      label_column: options.labelColumn,
+      label_map: labelMapToJson(options.labelMap),
+      artifacts: resolve(options.artifactsDir),
+      build_id: manifest.buildId,
+      products: manifest.counts.products,
+      categories: manifest.categories.length,
+      fusion: search.fusion,
+      weights: { ...search.weights },
+      confidence_threshold: search.confidenceThreshold,
+      framing: manifest.index.framing,
+      created_at: new Date().toISOString(),
+    },
+    definitions: DEFINITIONS,
+    unreadable_files: unreadable,
+  };
+}

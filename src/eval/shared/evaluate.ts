@@ -1,0 +1,431 @@
+import { categoryKey } from '../../catalog/shared/taxonomy.js';
+import type { SearchCatalog } from '../../search/shared/catalog.js';
+import type { FusionMode, SearchConfig } from '../../search/shared/config.js';
+import type { FusionWeights } from '../../search/shared/fusion.js';
+import { searchCatalog, type QueryVectors, type SearchRequest } from '../../search/shared/policy.js';
+import type { SearchResponse, SearchStatus } from '../../search/shared/response.js';
+import { labelJudge, type LabelMap } from './labels.js';
+import { bestPoint, groupBy, hitAtK, mean, precisionAtK, rankOf, rate, round, topConfusions, type Confusion } from './metrics.js';
+
+/**
+ * Retrieval quality of the search policy on labelled query photos, computed on embeddings made once per photo.
+ *
+ * What is measured (the `definitions` of the report say the same):
+ * - precision@k: the policy end to end, as a shopper sees it: category detection, then the ranking within the
+ *   detected category (or the whole catalog when unsure, or the semantic fallback). A result is relevant when its
+ *   category is the query's label (or one the label map accepts). The `catalog_wide` variant ranks the whole
+ *   catalog with no category detection: the embeddings and the fusion alone.
+ * - exact recall@k: for query photos whose id is a catalog product id, whether that product is in the first k.
+ * - category accuracy: the classifier's top guess (`predicted_category`) against the label.
+ */
+
+export const RANKING_MODES = ['semantic', 'visual', 'fused_weighted', 'fused_rrf'] as const;
+export type RankingMode = (typeof RANKING_MODES)[number];
+export type PerMode<T> = { [M in RankingMode]: T };
+
+export const CUTOFFS = [5, 10] as const;
+const DEPTH = Math.max(...CUTOFFS);
+
+export interface EvalQuery {
+  /** File name without extension: compared with the catalog's product ids. */
+  readonly id: string;
+  /** Path of the photo relative to the queries folder (for the per-query list). */
+  readonly file: string;
+  /** null: the photo is counted but left out of every label metric. */
+  readonly label: string | null;
+  readonly vectors: QueryVectors;
+}
+
+/** The request that ranks by one mode; weights of the fused modes come from the index (or the sweep). */
+export function modeRequest(mode: RankingMode, weights: FusionWeights): { fusion: FusionMode; weights: FusionWeights } {
+  switch (mode) {
+    case 'semantic':
+      return { fusion: 'weighted', weights: { semantic: 1, visual: 0 } };
+    case 'visual':
+      return { fusion: 'weighted', weights: { semantic: 0, visual: 1 } };
+    case 'fused_weighted':
+      return { fusion: 'weighted', weights };
+    case 'fused_rrf':
+      return { fusion: 'rrf', weights };
+  }
+}
+
+/** The same catalog under other search parameters (a shallow copy: vectors and indexes are shared). */
+export function withSearchConfig(catalog: SearchCatalog, patch: Partial<SearchConfig>): SearchCatalog {
+  return { ...catalog, manifest: { ...catalog.manifest, search: { ...catalog.manifest.search, ...patch } } };
+}
+
+/**
+ * Whole-catalog ranking with no category detection: the policy with the highest threshold, so every photo is
+ * "unsure" and the whole catalog is ranked by the requested fusion. (A confidence of exactly 1 would still be
+ * searched in its category; softmax mixtures do not reach it in practice.)
+ */
+export function catalogWide(catalog: SearchCatalog): SearchCatalog {
+  return withSearchConfig(catalog, { confidenceThreshold: 1 });
+}
+
+/** One query's response, judged. */
+export interface Judged {
+  readonly status: SearchStatus;
+  readonly predicted: string | null;
+  readonly confidence: number;
+  /** null: unlabelled. */
+  readonly categoryRight: boolean | null;
+  /** Precision at each cutoff; null when unlabelled or the catalog holds nothing the label accepts. */
+  readonly precision: readonly (number | null)[];
+  /** Rank of the query's own product; null when absent from the results or not a catalog id. */
+  readonly exactRank: number | null;
+  readonly catalogId: boolean;
+}
+
+export interface Summary {
+  readonly category_accuracy: number | null;
+  readonly precision_at_5: number | null;
+  readonly precision_at_10: number | null;
+  readonly exact_recall_at_1: number | null;
+  readonly exact_recall_at_10: number | null;
+  readonly needs_confirmation_rate: number | null;
+  /** Accuracy of the guesses the policy acted on (status success or fallback). */
+  readonly category_accuracy_when_confident: number | null;
+}
+
+/** Judges responses against labels and catalog ids; built once per catalog and label map. */
+export class Evaluator {
+  private readonly judge: (label: string, category: string | null) => boolean;
+  private readonly productIds: ReadonlySet<string>;
+  private readonly productsByCategory: ReadonlyMap<string, number>;
+  private readonly availableCache = new Map<string, number>();
+
+  constructor(
+    readonly catalog: SearchCatalog,
+    readonly labelMap: LabelMap,
+  ) {
+    this.judge = labelJudge(labelMap);
+    this.productIds = new Set(catalog.products.map((p) => p.id));
+    const counts = new Map<string, number>();
+    for (const p of catalog.products) counts.set(categoryKey(p.category), (counts.get(categoryKey(p.category)) ?? 0) + 1);
+    this.productsByCategory = counts;
+  }
+
+  isCatalogId(id: string): boolean {
+    return this.productIds.has(id);
+  }
+
+  matches(label: string, category: string | null): boolean {
+    return this.judge(label, category);
+  }
+
+  /** How many catalog products a label accepts. */
+  available(label: string): number {
+    const key = categoryKey(label);
+    let n = this.availableCache.get(key);
+    if (n === undefined) {
+      n = 0;
+      for (const [category, count] of this.productsByCategory) if (this.judge(label, category)) n += count;
+      this.availableCache.set(key, n);
+    }
+    return n;
+  }
+
+  judged(query: EvalQuery, response: SearchResponse): Judged {
+    const catalogId = this.isCatalogId(query.id);
+    const { label } = query;
+    const relevant = label === null ? [] : response.results.map((r) => this.judge(label, r.category));
+    return {
+      status: response.status,
+      predicted: response.predicted_category,
+      confidence: response.confidence,
+      categoryRight: label === null ? null : this.judge(label, response.predicted_category),
+      precision: CUTOFFS.map((k) => (label === null ? null : precisionAtK(relevant, k, this.available(label)))),
+      exactRank: catalogId ? rankOf(response.results.map((r) => r.id), query.id) : null,
+      catalogId,
+    };
+  }
+
+  /** Searches every query under `catalog` (this one, or a copy with other parameters) and judges the responses. */
+  run(queries: readonly EvalQuery[], request: SearchRequest, catalog: SearchCatalog = this.catalog): Judged[] {
+    return queries.map((q) => this.judged(q, searchCatalog(catalog, q.vectors, { topK: DEPTH, ...request, category: null })));
+  }
+}
+
+export function summarize(judged: readonly Judged[]): Summary {
+  const labelled = judged.filter((j) => j.categoryRight !== null);
+  const exact = judged.filter((j) => j.catalogId);
+  const confident = labelled.filter((j) => j.status === 'success' || j.status === 'fallback');
+  return {
+    category_accuracy: rate(labelled, (j) => j.categoryRight === true),
+    precision_at_5: mean(judged.map((j) => j.precision[0])),
+    precision_at_10: mean(judged.map((j) => j.precision[1])),
+    exact_recall_at_1: exact.length === 0 ? null : mean(exact.map((j) => hitAtK(j.exactRank, 1))),
+    exact_recall_at_10: exact.length === 0 ? null : mean(exact.map((j) => hitAtK(j.exactRank, 10))),
+    needs_confirmation_rate: rate(judged, (j) => j.status === 'needs_confirmation'),
+    category_accuracy_when_confident: rate(confident, (j) => j.categoryRight === true),
+  };
+}
+
+function perMode<T>(f: (mode: RankingMode) => T): PerMode<T> {
+  return Object.fromEntries(RANKING_MODES.map((m) => [m, f(m)])) as PerMode<T>;
+}
+
+export interface CategoryRow {
+  readonly queries: number;
+  readonly category_accuracy: number | null;
+  readonly precision_at_5: PerMode<number | null>;
+  readonly precision_at_10: PerMode<number | null>;
+  /** Products of the accepted categories in the catalog (0: left out of precision). */
+  readonly catalog_products: number;
+}
+
+export interface QueryRecord {
+  readonly id: string;
+  readonly file: string;
+  readonly label: string | null;
+  readonly catalog_id: boolean;
+  readonly predicted_category: string | null;
+  readonly confidence: number;
+  readonly status: SearchStatus;
+  readonly category_right: boolean | null;
+  readonly precision_at_5: PerMode<number | null>;
+  /** Rank of the query's own product per mode (null: not in the first 10); only for catalog ids. */
+  readonly exact_rank?: PerMode<number | null>;
+}
+
+export interface EvalReport {
+  readonly queries: number;
+  readonly labelled: number;
+  readonly unlabelled: number;
+  readonly catalog_id_queries: number;
+  readonly category_accuracy: number | null;
+  readonly precision_at_5: PerMode<number | null>;
+  readonly precision_at_10: PerMode<number | null>;
+  readonly exact_recall_at_1: PerMode<number | null> | null;
+  readonly exact_recall_at_10: PerMode<number | null> | null;
+  readonly confusions: readonly Confusion[];
+  readonly status_counts: Readonly<Record<string, number>>;
+  readonly needs_confirmation_rate: number | null;
+  readonly category_accuracy_when_confident: number | null;
+  readonly category_accuracy_when_unsure: number | null;
+  readonly category_accuracy_catalog_ids: number | null;
+  readonly category_accuracy_other_ids: number | null;
+  /** Labelled queries whose label accepts no catalog product: in category accuracy, left out of precision. */
+  readonly labels_without_products: number;
+  readonly catalog_wide: {
+    readonly precision_at_5: PerMode<number | null>;
+    readonly precision_at_10: PerMode<number | null>;
+    readonly exact_recall_at_1: PerMode<number | null> | null;
+    readonly exact_recall_at_10: PerMode<number | null> | null;
+  };
+  /** Means over labels (each label weighs the same, however many photos it has). */
+  readonly macro: {
+    readonly category_accuracy: number | null;
+    readonly precision_at_5: PerMode<number | null>;
+    readonly precision_at_10: PerMode<number | null>;
+  };
+  readonly by_category: Readonly<Record<string, CategoryRow>>;
+  readonly per_query: readonly QueryRecord[];
+}
+
+export interface EvalOptions {
+  readonly labelMap: LabelMap;
+  /** How many confusion pairs the summary lists. */
+  readonly confusions?: number;
+  /** Called after each mode's searches: steps done of the total. */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/** Searches every query in each ranking mode, end to end and catalog-wide, and reports the metrics. */
+export function evaluateQueries(catalog: SearchCatalog, queries: readonly EvalQuery[], options: EvalOptions): EvalReport {
+  const evaluator = new Evaluator(catalog, options.labelMap);
+  const weights = catalog.manifest.search.weights;
+  const wide = catalogWide(catalog);
+  const total = RANKING_MODES.length * 2;
+  let done = 0;
+  const step = <T>(value: T): T => {
+    options.onProgress?.(++done, total);
+    return value;
+  };
+  const policy = perMode((m) => step(evaluator.run(queries, modeRequest(m, weights))));
+  const wideRuns = perMode((m) => step(evaluator.run(queries, modeRequest(m, weights), wide)));
+  const summaries = perMode((m) => summarize(policy[m]));
+  const wideSummaries = perMode((m) => summarize(wideRuns[m]));
+
+  // Category detection does not depend on the ranking mode: read it from the index's own fusion.
+  const main = policy.fused_weighted;
+  const labelledIdx = queries.flatMap((q, i) => (q.label === null ? [] : [i]));
+  const catalogIds = main.filter((j) => j.catalogId).length;
+  const exactApplies = catalogIds > 0;
+  const accuracyOf = (idx: readonly number[]) => rate(idx, (i) => main[i]!.categoryRight === true);
+
+  const groups = groupBy(labelledIdx, (i) => categoryKey(queries[i]!.label!), (i) => queries[i]!.label!);
+  const byCategory: Record<string, CategoryRow> = {};
+  for (const g of groups.sort((a, b) => (categoryKey(a.name) < categoryKey(b.name) ? -1 : categoryKey(a.name) > categoryKey(b.name) ? 1 : 0))) {
+    byCategory[g.name] = {
+      queries: g.items.length,
+      category_accuracy: round(accuracyOf(g.items)),
+      precision_at_5: perMode((m) => round(mean(g.items.map((i) => policy[m][i]!.precision[0])))),
+      precision_at_10: perMode((m) => round(mean(g.items.map((i) => policy[m][i]!.precision[1])))),
+      catalog_products: evaluator.available(g.name),
+    };
+  }
+  const rows = Object.values(byCategory);
+
+  const statusCounts: Record<string, number> = {};
+  for (const j of main) statusCounts[j.status] = (statusCounts[j.status] ?? 0) + 1;
+
+  return {
+    queries: queries.length,
+    labelled: labelledIdx.length,
+    unlabelled: queries.length - labelledIdx.length,
+    catalog_id_queries: catalogIds,
+    category_accuracy: round(summaries.fused_weighted.category_accuracy),
+    precision_at_5: perMode((m) => round(summaries[m].precision_at_5)),
+    precision_at_10: perMode((m) => round(summaries[m].precision_at_10)),
+    exact_recall_at_1: exactApplies ? perMode((m) => round(summaries[m].exact_recall_at_1)) : null,
+    exact_recall_at_10: exactApplies ? perMode((m) => round(summaries[m].exact_recall_at_10)) : null,
+    confusions: topConfusions(
+      labelledIdx.map((i) => ({ label: queries[i]!.label!, predicted: main[i]!.predicted, correct: main[i]!.categoryRight === true })),
+      options.confusions ?? 10,
+      categoryKey,
+    ).map((c) => ({ ...c, share_of_label: round(c.share_of_label)! })),
+    status_counts: statusCounts,
+    needs_confirmation_rate: round(summaries.fused_weighted.needs_confirmation_rate),
+    category_accuracy_when_confident: round(summaries.fused_weighted.category_accuracy_when_confident),
+    category_accuracy_when_unsure: round(accuracyOf(labelledIdx.filter((i) => main[i]!.status === 'needs_confirmation'))),
+    category_accuracy_catalog_ids: round(accuracyOf(labelledIdx.filter((i) => main[i]!.catalogId))),
+    category_accuracy_other_ids: round(accuracyOf(labelledIdx.filter((i) => !main[i]!.catalogId))),
+    labels_without_products: labelledIdx.filter((i) => evaluator.available(queries[i]!.label!) === 0).length,
+    catalog_wide: {
+      precision_at_5: perMode((m) => round(wideSummaries[m].precision_at_5)),
+      precision_at_10: perMode((m) => round(wideSummaries[m].precision_at_10)),
+      exact_recall_at_1: exactApplies ? perMode((m) => round(wideSummaries[m].exact_recall_at_1)) : null,
+      exact_recall_at_10: exactApplies ? perMode((m) => round(wideSummaries[m].exact_recall_at_10)) : null,
+    },
+    macro: {
+      category_accuracy: round(mean(rows.map((r) => r.category_accuracy))),
+      precision_at_5: perMode((m) => round(mean(rows.map((r) => r.precision_at_5[m])))),
+      precision_at_10: perMode((m) => round(mean(rows.map((r) => r.precision_at_10[m])))),
+    },
+    by_category: byCategory,
+    per_query: queries.map((q, i) => ({
+      id: q.id,
+      file: q.file,
+      label: q.label,
+      catalog_id: main[i]!.catalogId,
+      predicted_category: main[i]!.predicted,
+      confidence: round(main[i]!.confidence)!,
+      status: main[i]!.status,
+      category_right: main[i]!.categoryRight,
+      precision_at_5: perMode((m) => round(policy[m][i]!.precision[0] ?? null)),
+      ...(main[i]!.catalogId && { exact_rank: perMode((m) => policy[m][i]!.exactRank) }),
+    })),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Sweep
+
+export interface WeightPoint {
+  readonly fusion: FusionMode;
+  readonly semantic_weight: number;
+  readonly visual_weight: number;
+  readonly precision_at_5: number | null;
+  readonly precision_at_10: number | null;
+  readonly exact_recall_at_1: number | null;
+  readonly needs_confirmation_rate: number | null;
+  readonly catalog_wide_precision_at_5: number | null;
+  readonly catalog_wide_exact_recall_at_1: number | null;
+}
+
+export interface ThresholdPoint {
+  readonly confidence_threshold: number;
+  readonly precision_at_5: number | null;
+  readonly precision_at_10: number | null;
+  readonly exact_recall_at_1: number | null;
+  readonly needs_confirmation_rate: number | null;
+  readonly category_accuracy_when_confident: number | null;
+}
+
+export interface SweepReport {
+  /** What the index is configured with: the sweep varies one parameter at a time around it. */
+  readonly current: { readonly fusion: FusionMode; readonly semantic_weight: number; readonly confidence_threshold: number };
+  readonly by_weight: readonly WeightPoint[];
+  readonly by_threshold: readonly ThresholdPoint[];
+  /** Highest end-to-end precision@5 (ties: closest to the current value). */
+  readonly best: {
+    readonly weighted: { readonly semantic_weight: number; readonly precision_at_5: number | null } | null;
+    readonly rrf: { readonly semantic_weight: number; readonly precision_at_5: number | null } | null;
+    readonly confidence_threshold: { readonly confidence_threshold: number; readonly precision_at_5: number | null; readonly needs_confirmation_rate: number | null } | null;
+  };
+}
+
+export interface SweepOptions {
+  readonly labelMap: LabelMap;
+  /** Semantic weights to try (the visual weight is 1 − w). */
+  readonly weights: readonly number[];
+  readonly thresholds: readonly number[];
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Varies one parameter at a time, the others as the index has them: the semantic/visual weight (for weighted and
+ * RRF fusion; end to end and catalog-wide), then the confidence threshold (with the index's fusion and weights).
+ */
+export function sweep(catalog: SearchCatalog, queries: readonly EvalQuery[], options: SweepOptions): SweepReport {
+  const evaluator = new Evaluator(catalog, options.labelMap);
+  const search = catalog.manifest.search;
+  const wide = catalogWide(catalog);
+  const fusions: FusionMode[] = ['weighted', 'rrf'];
+  const total = options.weights.length * fusions.length + options.thresholds.length;
+  let done = 0;
+  const tick = () => options.onProgress?.(++done, total);
+
+  const byWeight: WeightPoint[] = [];
+  for (const fusion of fusions) {
+    for (const w of options.weights) {
+      const request = { fusion, weights: { semantic: w, visual: Number((1 - w).toFixed(10)) } };
+      const policy = summarize(evaluator.run(queries, request));
+      const all = summarize(evaluator.run(queries, request, wide));
+      byWeight.push({
+        fusion,
+        semantic_weight: request.weights.semantic,
+        visual_weight: request.weights.visual,
+        precision_at_5: round(policy.precision_at_5),
+        precision_at_10: round(policy.precision_at_10),
+        exact_recall_at_1: round(policy.exact_recall_at_1),
+        needs_confirmation_rate: round(policy.needs_confirmation_rate),
+        catalog_wide_precision_at_5: round(all.precision_at_5),
+        catalog_wide_exact_recall_at_1: round(all.exact_recall_at_1),
+      });
+      tick();
+    }
+  }
+  const byThreshold: ThresholdPoint[] = options.thresholds.map((t) => {
+    const s = summarize(evaluator.run(queries, { fusion: search.fusion, weights: search.weights }, withSearchConfig(catalog, { confidenceThreshold: t })));
+    tick();
+    return {
+      confidence_threshold: t,
+      precision_at_5: round(s.precision_at_5),
+      precision_at_10: round(s.precision_at_10),
+      exact_recall_at_1: round(s.exact_recall_at_1),
+      needs_confirmation_rate: round(s.needs_confirmation_rate),
+      category_accuracy_when_confident: round(s.category_accuracy_when_confident),
+    };
+  });
+
+  const currentWeight = search.weights.semantic / (search.weights.semantic + search.weights.visual);
+  const bestWeight = (fusion: FusionMode) => {
+    const p = bestPoint(byWeight.filter((x) => x.fusion === fusion), (x) => x.precision_at_5, (x) => x.semantic_weight, currentWeight);
+    return p && { semantic_weight: p.semantic_weight, precision_at_5: p.precision_at_5 };
+  };
+  const t = bestPoint(byThreshold, (x) => x.precision_at_5, (x) => x.confidence_threshold, search.confidenceThreshold);
+  return {
+    current: { fusion: search.fusion, semantic_weight: round(currentWeight)!, confidence_threshold: search.confidenceThreshold },
+    by_weight: byWeight,
+    by_threshold: byThreshold,
+    best: {
+      weighted: bestWeight('weighted'),
+      rrf: bestWeight('rrf'),
+      confidence_threshold: t && { confidence_threshold: t.confidence_threshold, precision_at_5: t.precision_at_5, needs_confirmation_rate: t.needs_confirmation_rate },
+    },
+  };
+}

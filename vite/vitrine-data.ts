@@ -1,0 +1,116 @@
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { copyFile, mkdir } from 'node:fs/promises';
+import { dirname, extname, join, resolve } from 'node:path';
+import type { Plugin } from 'vite';
+import { loadModelsConfig } from '../src/assets/node/config.js';
+import { ASSETS_DIR, PROJECT_ROOT } from '../src/assets/node/paths.js';
+import { MANIFEST_FILE, STATS_FILE, validateManifest, type Product } from '../src/index/shared/format.js';
+
+/**
+ * Serves the data the page's worker fetches, at the URLs it expects:
+ *   artifacts/<file>        the index (VITRINE_ARTIFACTS, default artifacts/demo)
+ *   models/<model>/<file>   the two image encoders the index was built with (from assets/)
+ *   catalog/<image>         product photos (from the catalog folder recorded in index_stats.json)
+ * In dev they stream from disk; `vite build` copies exactly these files into the output, so it is plain static
+ * hosting (and `vite preview` serves that copy). Only files the manifest names are served: no path leaves the map.
+ */
+
+/** Cross-origin isolation (COOP + COEP) lets the worker use multi-threaded WASM; CORP lets COEP pages load data. */
+export const ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+} as const;
+
+function artifactsDir(): string {
+  return resolve(PROJECT_ROOT, process.env.VITRINE_ARTIFACTS ?? 'artifacts/demo');
+}
+
+/** URL path (relative to the app's base) → file on disk. */
+function dataFiles(dir: string): Map<string, string> {
+  const manifestPath = join(dir, MANIFEST_FILE);
+  if (!existsSync(manifestPath)) {
+    throw new Error(`no catalog index at ${dir} — build one with npm run build:index (or set VITRINE_ARTIFACTS)`);
+  }
+  const manifest = validateManifest(JSON.parse(readFileSync(manifestPath, 'utf8')));
+  const files = new Map<string, string>([[`artifacts/${MANIFEST_FILE}`, manifestPath]]);
+  for (const f of manifest.files) files.set(`artifacts/${f.path}`, join(dir, f.path));
+
+  // Model folders as config/models.json mirrors them under assets/ (models/node/load.ts resolves them the same way;
+  // not imported here because it loads onnxruntime-node).
+  const models = loadModelsConfig();
+  for (const record of [manifest.models.imageSemantic, manifest.models.visual]) {
+    const mirror = models.models[record.model]?.mirror;
+    if (!mirror) throw new Error(`the index was built with model "${record.model}", which config/models.json does not define`);
+    files.set(`models/${record.model}/${record.spec.file}`, join(ASSETS_DIR, mirror, record.spec.file));
+  }
+
+  const stats = JSON.parse(readFileSync(join(dir, STATS_FILE), 'utf8')) as { catalog: string };
+  const products = JSON.parse(readFileSync(join(dir, manifest.products), 'utf8')) as Product[];
+  for (const p of products) files.set(`catalog/${p.image}`, join(stats.catalog, p.image));
+  return files;
+}
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  '.json': 'application/json',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.png': 'image/png',
+  '.webp': 'image/webp',
+};
+
+export function vitrineData(): Plugin {
+  const dir = artifactsDir();
+  let cached: { mtimeMs: number; files: Map<string, string> } | null = null;
+  // Re-read when the index is rebuilt while the dev server runs.
+  const current = () => {
+    const mtimeMs = statSync(join(dir, MANIFEST_FILE), { throwIfNoEntry: false })?.mtimeMs ?? -1;
+    if (cached?.mtimeMs !== mtimeMs) cached = { mtimeMs, files: dataFiles(dir) };
+    return cached.files;
+  };
+  let outDir = 'dist';
+
+  return {
+    name: 'vitrine-data',
+    configResolved(config) {
+      outDir = resolve(config.root, config.build.outDir);
+    },
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        const path = decodeURIComponent(new URL(req.url ?? '/', 'http://local').pathname).replace(/^\/+/, '');
+        if (!/^(artifacts|models|catalog)\//.test(path)) return next();
+        let disk: string | undefined;
+        try {
+          disk = current().get(path);
+        } catch (error) {
+          res.statusCode = 503;
+          res.end(error instanceof Error ? error.message : String(error));
+          return;
+        }
+        if (!disk || !existsSync(disk)) return next();
+        res.writeHead(200, {
+          ...ISOLATION_HEADERS,
+          'Content-Type': CONTENT_TYPES[extname(disk).toLowerCase()] ?? 'application/octet-stream',
+          'Content-Length': String(statSync(disk).size),
+          'Cache-Control': 'no-cache',
+        });
+        createReadStream(disk).pipe(res);
+      });
+    },
+    async writeBundle() {
+      const files = dataFiles(dir);
+      const queue = [...files];
+      const copyAll = async () => {
+        for (let next = queue.pop(); next; next = queue.pop()) {
+          const [path, disk] = next;
+          if (!existsSync(disk)) throw new Error(`${disk} is missing (needed for ${path}) — run npm run setup`);
+          await mkdir(dirname(join(outDir, path)), { recursive: true });
+          await copyFile(disk, join(outDir, path));
+        }
+      };
+      // Thousands of small product photos: copy several at a time.
+      await Promise.all(Array.from({ length: 16 }, copyAll));
+      this.info(`copied ${files.size} data files from ${dir}`);
+    },
+  };
+}
