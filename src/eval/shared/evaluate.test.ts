@@ -1,10 +1,9 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { ExactIndex } from '../../ann/shared/ann.js';
-import type { ArtifactManifest, Product } from '../../index/shared/format.js';
+import { toyCatalog, toyProduct } from '../../../tests/helpers/toy-catalog.js';
 import type { SearchCatalog } from '../../search/shared/catalog.js';
 import type { SearchConfig } from '../../search/shared/config.js';
-import { matrixFromRows, normalize } from '../../vectors/shared/vector.js';
+import { normalize } from '../../vectors/shared/vector.js';
 import { catalogWide, evaluateQueries, modeRequest, RANKING_MODES, sweep, withSearchConfig, type EvalQuery } from './evaluate.js';
 import { EMPTY_LABEL_MAP, parseLabelMap } from './labels.js';
 import { grid } from './metrics.js';
@@ -26,60 +25,23 @@ const config: SearchConfig = {
   efSearch: 50,
 };
 
-function product(id: string, category: string): Product {
-  return {
-    id,
-    filename: `${id}.jpg`,
-    image: `images/${id}.jpg`,
-    name: null,
-    category,
-    labelCategory: category,
-    predictedCategory: category,
-    predictedCategoryConfidence: 1,
-    color: null,
-    predictedColor: 'Blue',
-    gender: null,
-  };
-}
-
 const SHIRT = [1, 0, 0, 0, 0];
 const JEANS = [0, 1, 0, 0, 0];
 const WATCH = [0, 0, 1, 0, 0];
-const v = (base: number[], wobble: number, denim = 0) => normalize(base.map((x, i) => x + (i === 3 ? wobble : i === 4 ? denim : 0)));
+const v = (base: number[], wobble: number, denim = 0) => base.map((x, i) => x + (i === 3 ? wobble : i === 4 ? denim : 0));
 
 /** 3 shirts, 5 jeans; shirt s3 looks like denim to the visual model. */
-function toyCatalog(): SearchCatalog {
+function toyShop(): SearchCatalog {
   const jeans = ['j1', 'j2', 'j3', 'j4', 'j5'];
-  const products = [product('s1', 'Shirts'), product('s2', 'Shirts'), product('s3', 'Shirts'), ...jeans.map((id) => product(id, 'Jeans'))];
+  const products = [toyProduct('s1', 'Shirts'), toyProduct('s2', 'Shirts'), toyProduct('s3', 'Shirts'), ...jeans.map((id) => toyProduct(id, 'Jeans'))];
   const wobble = [0.1, 0.2, 0.3, 0.1, 0.15, 0.2, 0.25, 0.3];
-  const semantic = matrixFromRows(products.map((p, i) => v(p.category === 'Shirts' ? SHIRT : JEANS, wobble[i]!)), 5);
-  const visual = matrixFromRows(products.map((p, i) => (p.id === 's1' || p.id === 's2' ? v(SHIRT, wobble[i]!) : v(JEANS, wobble[i]!, 1))), 5);
-  const entryProducts = Uint32Array.from(products.keys());
-  const scope = (name: string, rows: number[]) => ({
-    record: { name, products: rows.length, entries: rows.length, index: { kind: 'exact' as const } },
-    rows: Uint32Array.from(rows),
-    ann: new ExactIndex(semantic, Uint32Array.from(rows)),
-  });
-  const manifest = {
-    counts: { products: 8, entries: 8, skipped: 0 },
-    catalogIndex: { kind: 'exact' },
-    models: { textSemantic: { spec: { logitScale: 30 } } },
-    calibration: { semanticBaseline: 0.1, visualBaseline: 0.4 },
-    search: config,
-  } as unknown as ArtifactManifest;
-  return {
-    manifest,
+  return toyCatalog({
     products,
-    entryProducts,
-    semantic,
-    visual,
-    catalogAnn: new ExactIndex(semantic, entryProducts),
-    categories: new Map([
-      ['shirts', scope('Shirts', [0, 1, 2])],
-      ['jeans', scope('Jeans', [3, 4, 5, 6, 7])],
-    ]),
-    prompts: { categories: ['Shirts', 'Jeans', 'Watches'], vectors: matrixFromRows([normalize(SHIRT), normalize(JEANS), normalize(WATCH)], 5) },
-  };
+    semantic: products.map((p, i) => v(p.category === 'Shirts' ? SHIRT : JEANS, wobble[i]!)),
+    visual: products.map((p, i) => (p.id === 's1' || p.id === 's2' ? v(SHIRT, wobble[i]!) : v(JEANS, wobble[i]!, 1))),
+    prompts: { categories: ['Shirts', 'Jeans', 'Watches'], vectors: [SHIRT, JEANS, WATCH] },
+    search: config,
+  });
 }
 
 const q = (id: string, label: string | null, semantic: number[], visual = semantic): EvalQuery => ({
@@ -109,7 +71,7 @@ describe('ranking modes', () => {
   });
 
   it('a changed threshold is a shallow copy: the original catalog is untouched', () => {
-    const catalog = toyCatalog();
+    const catalog = toyShop();
     const copy = withSearchConfig(catalog, { confidenceThreshold: 0.9 });
     expect(copy.manifest.search.confidenceThreshold).toBe(0.9);
     expect(catalog.manifest.search.confidenceThreshold).toBe(0.5);
@@ -120,7 +82,7 @@ describe('ranking modes', () => {
 
 describe('evaluateQueries', () => {
   const labelMap = parseLabelMap({ pants: ['Jeans', 'Trousers'] });
-  const report = evaluateQueries(toyCatalog(), queries, { labelMap });
+  const report = evaluateQueries(toyShop(), queries, { labelMap });
 
   it('counts queries, labels and catalog ids', () => {
     expect(report.queries).toBe(7);
@@ -166,7 +128,7 @@ describe('evaluateQueries', () => {
   it('whole-catalog ranking shows what the visual model alone does to a shirt that looks like denim', () => {
     // Over the whole catalog, d1's visual neighbours are jeans; in the detected category they were all shirts.
     expect(report.catalog_wide.precision_at_5.semantic).not.toBeNull();
-    const alone = evaluateQueries(toyCatalog(), [queries.at(-1)!], { labelMap });
+    const alone = evaluateQueries(toyShop(), [queries.at(-1)!], { labelMap });
     expect(alone.catalog_wide.precision_at_5.semantic).toBe(1);
     expect(alone.catalog_wide.precision_at_5.visual).toBe(Number((1 / 3).toFixed(4)));
     expect(alone.precision_at_5.visual).toBe(1);
@@ -183,12 +145,12 @@ describe('evaluateQueries', () => {
   });
 
   it('exact recall is null (not 0) when no query id is a catalog id, and all-unlabelled gives null label metrics', () => {
-    const r = evaluateQueries(toyCatalog(), [q('x1', null, [1, 0, 0, 0, 0])], { labelMap: EMPTY_LABEL_MAP });
+    const r = evaluateQueries(toyShop(), [q('x1', null, [1, 0, 0, 0, 0])], { labelMap: EMPTY_LABEL_MAP });
     expect(r.exact_recall_at_1).toBeNull();
     expect(r.category_accuracy).toBeNull();
     expect(r.precision_at_5.fused_weighted).toBeNull();
     expect(r.confusions).toEqual([]);
-    const empty = evaluateQueries(toyCatalog(), [], { labelMap: EMPTY_LABEL_MAP });
+    const empty = evaluateQueries(toyShop(), [], { labelMap: EMPTY_LABEL_MAP });
     expect(empty.queries).toBe(0);
     expect(empty.needs_confirmation_rate).toBeNull();
   });
@@ -199,7 +161,7 @@ describe('evaluateQueries', () => {
 });
 
 describe('sweep', () => {
-  const catalog = toyCatalog();
+  const catalog = toyShop();
   const result = sweep(catalog, queries, { labelMap: EMPTY_LABEL_MAP, weights: grid(0, 1, 4), thresholds: grid(0, 1, 4) });
 
   it('varies the weight for both fusions and the threshold, one at a time', () => {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ExactIndex } from '../../ann/shared/ann.js';
-import type { ArtifactManifest, Product } from '../../index/shared/format.js';
-import { matrixFromRows, normalize } from '../../vectors/shared/vector.js';
+import { toyCatalog, toyProduct } from '../../../tests/helpers/toy-catalog.js';
+import { normalize } from '../../vectors/shared/vector.js';
 import type { SearchCatalog } from './catalog.js';
 import type { SearchConfig } from './config.js';
 import { searchCatalog, type QueryVectors } from './policy.js';
@@ -26,63 +25,24 @@ const config: SearchConfig = {
   efSearch: 50,
 };
 
-function product(id: string, category: string): Product {
-  return {
-    id,
-    filename: `${id}.jpg`,
-    image: `images/${id}.jpg`,
-    name: `${category} ${id}`,
-    category,
-    labelCategory: category,
-    predictedCategory: category,
-    predictedCategoryConfidence: 1,
-    color: 'Blue',
-    predictedColor: 'Blue',
-    gender: null,
-  };
-}
-
-function toyCatalog(searchConfig: SearchConfig = config): SearchCatalog {
-  const products = [product('s1', 'Shirts'), product('s2', 'Shirts'), product('j1', 'Jeans'), product('j2', 'Jeans')];
-  const v = (base: number[], wobble: number) => normalize(base.map((x, i) => x + (i === 3 ? wobble : 0)));
-  // Entries 0-3 are the products; 4-5 are augmented copies of s1 and j1 (as a build with --augment writes them).
-  const semanticRows = [v(SHIRT, 0.1), v(SHIRT, 0.3), v(JEANS, 0.1), v(JEANS, 0.3), v(SHIRT, 0.12), v(JEANS, 0.12)];
-  const visualRows = [v(SHIRT, 0.2), v(SHIRT, 0.1), v(JEANS, 0.2), v(JEANS, 0.1), v(SHIRT, 0.21), v(JEANS, 0.21)];
-  const entryProducts = Uint32Array.from([0, 1, 2, 3, 0, 2]);
-  const semantic = matrixFromRows(semanticRows, 4);
-  const visual = matrixFromRows(visualRows, 4);
-  const rowsOf = (category: string) => Uint32Array.from([...entryProducts.keys()].filter((e) => products[entryProducts[e]!]!.category === category));
-  const scope = (name: string) => {
-    const rows = rowsOf(name);
-    return { record: { name, products: 2, entries: rows.length, index: { kind: 'exact' as const } }, rows, ann: new ExactIndex(semantic, rows) };
-  };
-  const manifest = {
-    counts: { products: 4, entries: 6, skipped: 0 },
-    catalogIndex: { kind: 'exact' },
-    models: { textSemantic: { spec: { logitScale: 30 } } },
-    calibration: { semanticBaseline: 0.1, visualBaseline: 0.4 },
+function catalog(searchConfig: SearchConfig = config): SearchCatalog {
+  const v = (base: number[], wobble: number) => base.map((x, i) => x + (i === 3 ? wobble : 0));
+  return toyCatalog({
+    products: [toyProduct('s1', 'Shirts'), toyProduct('s2', 'Shirts'), toyProduct('j1', 'Jeans'), toyProduct('j2', 'Jeans')],
+    // Entries 0-3 are the products; 4-5 are augmented copies of s1 and j1 (as a build with --augment writes them).
+    semantic: [v(SHIRT, 0.1), v(SHIRT, 0.3), v(JEANS, 0.1), v(JEANS, 0.3), v(SHIRT, 0.12), v(JEANS, 0.12)],
+    visual: [v(SHIRT, 0.2), v(SHIRT, 0.1), v(JEANS, 0.2), v(JEANS, 0.1), v(SHIRT, 0.21), v(JEANS, 0.21)],
+    entryProducts: [0, 1, 2, 3, 0, 2],
+    prompts: { categories: ['Shirts', 'Jeans', 'Watches'], vectors: [SHIRT, JEANS, WATCH] },
     search: searchConfig,
-  } as unknown as ArtifactManifest;
-  return {
-    manifest,
-    products,
-    entryProducts,
-    semantic,
-    visual,
-    catalogAnn: new ExactIndex(semantic, Uint32Array.from([0, 1, 2, 3, 4, 5])),
-    categories: new Map([
-      ['shirts', scope('Shirts')],
-      ['jeans', scope('Jeans')],
-    ]),
-    prompts: { categories: ['Shirts', 'Jeans', 'Watches'], vectors: matrixFromRows([normalize(SHIRT), normalize(JEANS), normalize(WATCH)], 4) },
-  };
+  });
 }
 
 const query = (semantic: number[], visual: number[] = semantic): QueryVectors => ({ semantic: normalize(semantic), visual: normalize(visual) });
 
 describe('search policy', () => {
   it('auto-detect searches the predicted category only', () => {
-    const r = searchCatalog(toyCatalog(), query([1, 0.05, 0, 0.1]));
+    const r = searchCatalog(catalog(), query([1, 0.05, 0, 0.1]));
     expect(r.status).toBe('success');
     expect(r.category_used).toBe('Shirts');
     expect(r.message).toBe('Found in Shirts');
@@ -92,13 +52,13 @@ describe('search policy', () => {
   });
 
   it('de-duplicates augmented copies: one card per product', () => {
-    const r = searchCatalog(toyCatalog(), query([1, 0, 0, 0.11]), { category: 'Shirts' });
+    const r = searchCatalog(catalog(), query([1, 0, 0, 0.11]), { category: 'Shirts' });
     expect(r.results.map((x) => x.id)).toEqual(['s1', 's2']);
     expect(new Set(r.results.map((x) => x.id)).size).toBe(r.results.length);
   });
 
   it('a user-chosen category is strict: searched even when the photo looks like something else', () => {
-    const r = searchCatalog(toyCatalog(), query(SHIRT), { category: 'jeans' });
+    const r = searchCatalog(catalog(), query(SHIRT), { category: 'jeans' });
     expect(r.status).toBe('success');
     expect(r.category_used).toBe('Jeans');
     expect(r.results.map((x) => x.category)).toEqual(['Jeans', 'Jeans']);
@@ -106,7 +66,7 @@ describe('search policy', () => {
 
   it('a user-chosen category the catalog lacks gives no_match and no products, whatever the photo', () => {
     for (const wanted of ['Watches', 'Kimono']) {
-      const r = searchCatalog(toyCatalog(), query(WATCH), { category: wanted });
+      const r = searchCatalog(catalog(), query(WATCH), { category: wanted });
       expect(r.status).toBe('no_match');
       expect(r.results).toEqual([]);
       expect(r.message).toBe(`No ${wanted} in this catalog`);
@@ -115,7 +75,7 @@ describe('search policy', () => {
   });
 
   it('low confidence searches the whole catalog and asks for confirmation', () => {
-    const r = searchCatalog(toyCatalog(), query([1, 1, 0, 0]));
+    const r = searchCatalog(catalog(), query([1, 1, 0, 0]));
     expect(r.status).toBe('needs_confirmation');
     expect(r.category_used).toBeNull();
     expect(r.confidence).toBeLessThan(config.confidenceThreshold);
@@ -124,13 +84,13 @@ describe('search policy', () => {
   });
 
   it('the threshold is configuration: the same photo is confident under a lower one', () => {
-    const r = searchCatalog(toyCatalog({ ...config, confidenceThreshold: 0.2 }), query([1, 1, 0, 0]));
+    const r = searchCatalog(catalog({ ...config, confidenceThreshold: 0.2 }), query([1, 1, 0, 0]));
     expect(r.status).toBe('success');
   });
 
   it('a confidently predicted category that is out of stock falls back to the whole catalog by the semantic vector', () => {
     // Semantically closer to shirts, visually (falsely) identical to jeans: a semantic fallback ranks shirts first.
-    const r = searchCatalog(toyCatalog(), query([0.2, 0, 1, 0.1], [0, 1, 0, 0.2]));
+    const r = searchCatalog(catalog(), query([0.2, 0, 1, 0.1], [0, 1, 0, 0.2]));
     expect(r.status).toBe('fallback');
     expect(r.predicted_category).toBe('Watches');
     expect(r.category_used).toBeNull();
@@ -142,19 +102,19 @@ describe('search policy', () => {
   });
 
   it('fusion can be switched to reciprocal rank fusion per request', () => {
-    const r = searchCatalog(toyCatalog(), query([1, 0, 0, 0.2], [1, 0, 0, 0.1]), { category: 'Shirts', fusion: 'rrf' });
+    const r = searchCatalog(catalog(), query([1, 0, 0, 0.2], [1, 0, 0, 0.1]), { category: 'Shirts', fusion: 'rrf' });
     expect(r.fusion).toBe('rrf');
     expect(r.results[0]!.score).toBeLessThanOrEqual(1);
     expect(r.results[0]!.score).toBeGreaterThan(r.results[1]!.score);
   });
 
   it('top-k limits the results', () => {
-    const r = searchCatalog(toyCatalog(), query([1, 1, 0, 0]), { topK: 1 });
+    const r = searchCatalog(catalog(), query([1, 1, 0, 0]), { topK: 1 });
     expect(r.results).toHaveLength(1);
   });
 
   it('responses are plain JSON: they survive a JSON round trip unchanged', () => {
-    const r = searchCatalog(toyCatalog(), query([1, 0.05, 0, 0.1]));
+    const r = searchCatalog(catalog(), query([1, 0.05, 0, 0.1]));
     assertJsonSafe(r);
     expect(JSON.parse(JSON.stringify(r))).toEqual(r);
     expect(Object.keys(r).slice(0, 5)).toEqual(['status', 'category_used', 'confidence', 'message', 'results']);
@@ -164,6 +124,6 @@ describe('search policy', () => {
   });
 
   it('refuses query vectors of another width than the index', () => {
-    expect(() => searchCatalog(toyCatalog(), { semantic: new Float32Array(8), visual: new Float32Array(4) })).toThrow(/8\/4-d/);
+    expect(() => searchCatalog(catalog(), { semantic: new Float32Array(8), visual: new Float32Array(4) })).toThrow(/8\/4-d/);
   });
 });

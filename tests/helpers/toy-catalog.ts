@@ -1,0 +1,64 @@
+import { ExactIndex } from '../../src/ann/shared/ann.js';
+import { categoryKey } from '../../src/catalog/shared/taxonomy.js';
+import type { ArtifactManifest, Product } from '../../src/index/shared/format.js';
+import type { CategoryScope, SearchCatalog } from '../../src/search/shared/catalog.js';
+import type { SearchConfig } from '../../src/search/shared/config.js';
+import { matrixFromRows, normalize } from '../../src/vectors/shared/vector.js';
+
+export function toyProduct(id: string, category: string, name: string | null = null): Product {
+  return {
+    id,
+    filename: `${id}.jpg`,
+    image: `images/${id}.jpg`,
+    name,
+    category,
+    labelCategory: category,
+    predictedCategory: category,
+    predictedCategoryConfidence: 1,
+    color: null,
+    predictedColor: 'Blue',
+    gender: null,
+  };
+}
+
+export interface ToyWorld {
+  readonly products: readonly Product[];
+  /** One row per index entry (normalised here); entries beyond the products are augmented copies. */
+  readonly semantic: readonly number[][];
+  readonly visual: readonly number[][];
+  /** Entry → product; defaults to one entry per product. */
+  readonly entryProducts?: readonly number[];
+  readonly prompts: { readonly categories: readonly string[]; readonly vectors: readonly number[][] };
+  readonly search: SearchConfig;
+}
+
+/** An in-memory catalog with exact scopes, as openCatalog would assemble it from artifacts: for policy unit tests. */
+export function toyCatalog(world: ToyWorld): SearchCatalog {
+  const dim = world.semantic[0]!.length;
+  const entryProducts = Uint32Array.from(world.entryProducts ?? world.products.keys());
+  const semantic = matrixFromRows(world.semantic.map(normalize), dim);
+  const visual = matrixFromRows(world.visual.map(normalize), world.visual[0]!.length);
+  const categories = new Map<string, CategoryScope>();
+  for (const name of new Set(world.products.map((p) => p.category))) {
+    const rows = Uint32Array.from([...entryProducts.keys()].filter((e) => world.products[entryProducts[e]!]!.category === name));
+    const products = world.products.filter((p) => p.category === name).length;
+    categories.set(categoryKey(name), { record: { name, products, entries: rows.length, index: { kind: 'exact' } }, rows, ann: new ExactIndex(semantic, rows) });
+  }
+  const manifest = {
+    counts: { products: world.products.length, entries: entryProducts.length, skipped: 0 },
+    catalogIndex: { kind: 'exact' },
+    models: { textSemantic: { spec: { logitScale: 30 } } },
+    calibration: { semanticBaseline: 0.1, visualBaseline: 0.4 },
+    search: world.search,
+  } as unknown as ArtifactManifest;
+  return {
+    manifest,
+    products: world.products,
+    entryProducts,
+    semantic,
+    visual,
+    catalogAnn: new ExactIndex(semantic, Uint32Array.from(entryProducts.keys())),
+    categories,
+    prompts: { categories: world.prompts.categories, vectors: matrixFromRows(world.prompts.vectors.map(normalize), dim) },
+  };
+}
