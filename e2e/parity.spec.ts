@@ -99,7 +99,7 @@ for (const c of RESPONSE_CASES) {
         visual_similarity: 0,
       });
       for (const key of ['score', 'similarity_score', 'semantic_similarity', 'visual_similarity'] as const) {
-        expect(Math.abs(r[key] - n[key]), `${key} of ${r.id}`).toBeLessThan(1e-4);
+        expect(Math.abs(r[key]! - n[key]!), `${key} of ${r.id}`).toBeLessThan(1e-4);
       }
     });
   });

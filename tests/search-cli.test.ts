@@ -111,10 +111,33 @@ describe('npm run search', () => {
     expect(response.results[0]!.score).toBeCloseTo(1, 6);
   });
 
+  it('words alone search the catalog by text: "blue jeans" gives blue jeans', () => {
+    const run = runCli('search', ['--text', 'blue jeans', '--artifacts', TEST_ARTIFACTS_DIR]);
+    expect(run.code).toBe(0);
+    const response = JSON.parse(run.stdout) as SearchResponse;
+    expect(response.fusion).toBe('text');
+    expect(response.message).toBe('Results for “blue jeans”');
+    expect(response.results).toHaveLength(8);
+    for (const r of response.results) expect([r.category, r.color]).toEqual(['Jeans', 'Blue']);
+  });
+
+  it('a photo plus words moves the results the way the words say: a black T-shirt "but blue" brings blue T-shirts forward', () => {
+    const photo = join(DEMO_IMAGES_DIR, '19982.jpg'); // a black T-shirt, not in the test catalog
+    const blueCount = (r: SearchResponse) => r.results.filter((x) => x.color === 'Blue').length;
+    const alone = search(photo).response;
+    const composed = search(photo, '--text', 'blue').response;
+    expect(alone.category_used).toBe('Tshirts');
+    expect(composed.category_used).toBe('Tshirts');
+    expect(composed.fusion).toBe('composed');
+    expect(blueCount(alone)).toBeLessThanOrEqual(2);
+    expect(blueCount(composed)).toBeGreaterThanOrEqual(blueCount(alone) + 3);
+    expect(composed.results[0]!.color).toBe('Blue');
+  });
+
   it('bad arguments and missing artifacts are reported in one line with the way out', () => {
     const noImage = runCli('search', []);
     expect(noImage.code).toBe(2);
-    expect(noImage.stderr).toMatch(/--image is required/);
+    expect(noImage.stderr).toMatch(/--image or --text is required/);
     const noArtifacts = runCli('search', ['--image', join(QUERY_IMAGES_DIR, '14037.jpg'), '--artifacts', join(work, 'none')]);
     expect(noArtifacts.code).toBe(1);
     expect(noArtifacts.stderr).toMatch(/no artifacts in .* — build them with: npm run build:index/);

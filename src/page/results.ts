@@ -31,7 +31,13 @@ function card(result: SearchResult, catalogBase: URL): HTMLLIElement {
   };
   fact('Category', result.category);
   fact('Colour', result.color ?? `${result.predicted_color} (predicted)`);
-  fact('Score', result.score.toFixed(2), `similarity ${result.similarity_score.toFixed(3)} · semantic ${result.semantic_similarity.toFixed(3)} · visual ${result.visual_similarity.toFixed(3)}`);
+  const signals = [
+    `similarity ${result.similarity_score.toFixed(3)}`,
+    `semantic ${result.semantic_similarity.toFixed(3)}`,
+    ...(result.visual_similarity === null ? [] : [`visual ${result.visual_similarity.toFixed(3)}`]),
+    ...(result.text_similarity === null ? [] : [`name ${result.text_similarity.toFixed(3)}`]),
+  ];
+  fact('Score', result.score.toFixed(2), signals.join(' · '));
   body.append(facts);
   item.append(image, body);
   return item;

@@ -48,7 +48,7 @@ export function toyCatalog(world: ToyWorld): SearchCatalog {
     counts: { products: world.products.length, entries: entryProducts.length, skipped: 0 },
     catalogIndex: { kind: 'exact' },
     models: { textSemantic: { spec: { logitScale: 30 } } },
-    calibration: { semanticBaseline: 0.1, visualBaseline: 0.4 },
+    calibration: { semanticBaseline: 0.1, visualBaseline: 0.4, textPhotoBaseline: 0.1, textTextBaseline: 0.1 },
     search: world.search,
   } as unknown as ArtifactManifest;
   return {

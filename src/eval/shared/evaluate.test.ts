@@ -23,6 +23,8 @@ const config: SearchConfig = {
   neighborTemperature: 20,
   candidates: 50,
   efSearch: 50,
+  composeTextWeight: 1,
+  textPhotoWeight: 0.5,
 };
 
 const SHIRT = [1, 0, 0, 0, 0];

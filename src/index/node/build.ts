@@ -83,15 +83,15 @@ async function encoderRecord<S extends EncoderSpec>(
   return { model: enc.model, encoder: enc.name, spec: enc.spec, files: record };
 }
 
-/** Mean cosine of random pairs of distinct items: where "unrelated" sits in this space. */
-function baseline(vectors: readonly Float32Array[], seed: number): number {
-  if (vectors.length < 2) return 0;
+/** Mean cosine of random pairs of distinct products (`a[i]` with `b[j]`, i ≠ j): where "unrelated" sits. */
+function baseline(a: readonly Float32Array[], b: readonly Float32Array[], seed: number): number {
+  if (a.length < 2) return 0;
   const random = seededRandom(seed);
   let sum = 0;
   for (let n = 0; n < CALIBRATION_PAIRS; n++) {
-    const a = Math.floor(random() * vectors.length);
-    const b = (a + 1 + Math.floor(random() * (vectors.length - 1))) % vectors.length;
-    sum += dot(vectors[a]!, vectors[b]!);
+    const i = Math.floor(random() * a.length);
+    const j = (i + 1 + Math.floor(random() * (a.length - 1))) % a.length;
+    sum += dot(a[i]!, b[j]!);
   }
   return sum / CALIBRATION_PAIRS;
 }
@@ -229,9 +229,12 @@ export async function buildIndex(options: BuildOptions): Promise<BuildResult> {
       Array.from({ length: variants }, (_, v) => embedded.map((e) => pick(e)[v]!)).flat();
     const semantic: Matrix = matrixFromRows(entryRows((e) => e.semantic), profile.imageSemantic.spec.dim);
     const visual: Matrix = matrixFromRows(entryRows((e) => e.visual), profile.visual.spec.dim);
+    const visuals = embedded.map((e) => e.visual[0]!);
     const calibration = {
-      semanticBaseline: baseline(originals, SEED),
-      visualBaseline: baseline(embedded.map((e) => e.visual[0]!), SEED),
+      semanticBaseline: baseline(originals, originals, SEED),
+      visualBaseline: baseline(visuals, visuals, SEED),
+      textPhotoBaseline: baseline(productTexts, originals, SEED),
+      textTextBaseline: baseline(productTexts, productTexts, SEED),
     };
 
     since = performance.now();

@@ -85,8 +85,15 @@ export interface ArtifactManifest {
   readonly categories: readonly CategoryRecord[];
   /** Classifier label set (catalog categories + well-known ones it may lack) and their prompt embeddings. */
   readonly prompts: { readonly categories: readonly string[]; readonly vectors: VectorSetRecord };
-  /** Mean cosine between unrelated catalog items, per space: the zero point of calibrated scores. */
-  readonly calibration: { readonly semanticBaseline: number; readonly visualBaseline: number };
+  /** Mean cosine between unrelated catalog items, per space and pairing: the zero point of calibrated scores. */
+  readonly calibration: {
+    readonly semanticBaseline: number;
+    readonly visualBaseline: number;
+    /** A product name's text embedding against another product's photo. */
+    readonly textPhotoBaseline: number;
+    /** Two product names. */
+    readonly textTextBaseline: number;
+  };
   readonly index: IndexConfig;
   readonly search: SearchConfig;
   readonly files: readonly ArtifactFile[];

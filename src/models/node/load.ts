@@ -7,7 +7,7 @@ import { sha256Hex } from '../../index/node/artifacts.js';
 import type { ArtifactManifest, EncoderRecord } from '../../index/shared/format.js';
 import type { ImageEmbedders } from '../shared/embed.js';
 import { ImageEmbedder, TextEmbedder } from '../shared/embedders.js';
-import type { ModelsConfig, ResolvedEncoder, ResolvedProfile, ImageEncoderSpec, TextEncoderSpec } from '../shared/manifest.js';
+import type { EncoderSpec, ImageEncoderSpec, ModelsConfig, ResolvedEncoder, ResolvedProfile, TextEncoderSpec } from '../shared/manifest.js';
 
 export function modelFilePath(config: ModelsConfig, model: string, file: string, assetsDir = ASSETS_DIR): string {
   return join(assetsDir, config.models[model]!.mirror, file);
@@ -57,20 +57,36 @@ export async function loadTextEmbedder(
   );
 }
 
-/**
- * The image encoders an index was built with, refused when the local model file differs from the one recorded in
- * the manifest (its vectors would not match the catalog's).
- */
+/** A model file the index was built with, refused when the local copy differs (its vectors would not match). */
+async function readRecordedFile(config: ModelsConfig, record: EncoderRecord<EncoderSpec>, file: string, assetsDir: string): Promise<Uint8Array> {
+  if (!config.models[record.model]) throw new Error(`the index was built with model "${record.model}", which config/models.json does not define`);
+  const bytes = await readModelFile(config, record.model, file, assetsDir);
+  if (sha256Hex(bytes) !== record.files[file]?.sha256) {
+    const path = modelFilePath(config, record.model, file, assetsDir);
+    throw new Error(`${path} is not the model file this index was built with (checksum differs); rebuild the index or re-run setup`);
+  }
+  return bytes;
+}
+
+/** The image encoders an index was built with. */
 export async function loadIndexEmbedders(manifest: ArtifactManifest, { assetsDir = ASSETS_DIR, threads = 2 } = {}): Promise<ImageEmbedders> {
   const config = loadModelsConfig();
-  const load = async (record: EncoderRecord<ImageEncoderSpec>) => {
-    if (!config.models[record.model]) throw new Error(`the index was built with model "${record.model}", which config/models.json does not define`);
-    const bytes = await readModelFile(config, record.model, record.spec.file, assetsDir);
-    if (sha256Hex(bytes) !== record.files[record.spec.file]!.sha256) {
-      const path = modelFilePath(config, record.model, record.spec.file, assetsDir);
-      throw new Error(`${path} is not the model file this index was built with (checksum differs); rebuild the index or re-run setup`);
-    }
-    return ImageEmbedder.load(ort, bytes, record.spec, sessionOptions(threads));
-  };
+  const load = async (record: EncoderRecord<ImageEncoderSpec>) =>
+    ImageEmbedder.load(ort, await readRecordedFile(config, record, record.spec.file, assetsDir), record.spec, sessionOptions(threads));
   return { imageSemantic: await load(manifest.models.imageSemantic), visual: await load(manifest.models.visual) };
+}
+
+/** The text encoder (and tokenizer) an index was built with. */
+export async function loadIndexTextEmbedder(manifest: ArtifactManifest, { assetsDir = ASSETS_DIR, threads = 2 } = {}): Promise<TextEmbedder> {
+  const config = loadModelsConfig();
+  const record = manifest.models.textSemantic;
+  const json = async (file: string) => JSON.parse(new TextDecoder().decode(await readRecordedFile(config, record, file, assetsDir))) as object;
+  return TextEmbedder.load(
+    ort,
+    await readRecordedFile(config, record, record.spec.file, assetsDir),
+    await json(record.spec.tokenizer),
+    (await json(record.spec.tokenizerConfig)) as { pad_token?: string },
+    record.spec,
+    sessionOptions(threads),
+  );
 }

@@ -45,6 +45,11 @@ async function readUnitVectors(manifest: ArtifactManifest, record: VectorSetReco
   return m;
 }
 
+/** The product-name embeddings, which only text queries need (photo search never downloads them). */
+export function readProductTexts(manifest: ArtifactManifest, read: ReadArtifact): Promise<Matrix> {
+  return readUnitVectors(manifest, manifest.vectors.text, read);
+}
+
 export function decodeEntryProducts(bytes: Uint8Array, entries: number, products: number): Uint32Array {
   if (bytes.byteLength !== entries * 4) throw new ArtifactError(`entry table holds ${bytes.byteLength} bytes, expected ${entries * 4}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -19,6 +19,10 @@ export interface SearchConfig {
   /** How many semantic nearest neighbours an ANN index returns for exact re-ranking. */
   readonly candidates: number;
   readonly efSearch: number;
+  /** Photo + text ("like this, but in blue"): weight of the text embedding added to the photo's semantic one. */
+  readonly composeTextWeight: number;
+  /** Text queries: share of the text ↔ product photo similarity; the rest is text ↔ product name. */
+  readonly textPhotoWeight: number;
 }
 
 export interface IndexConfig {
@@ -57,6 +61,8 @@ export function validateSearchConfig(c: SearchConfig): SearchConfig {
   if (!(c.neighborTemperature > 0)) throw new Error('neighborTemperature must be > 0');
   positiveInt('candidates', c.candidates);
   positiveInt('efSearch', c.efSearch);
+  if (!(c.composeTextWeight >= 0 && c.composeTextWeight <= 4)) throw new Error(`composeTextWeight must be in [0, 4], got ${String(c.composeTextWeight)}`);
+  unitInterval('textPhotoWeight', c.textPhotoWeight);
   return c;
 }
 

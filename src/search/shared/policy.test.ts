@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { toyCatalog, toyProduct } from '../../../tests/helpers/toy-catalog.js';
-import { normalize } from '../../vectors/shared/vector.js';
+import { matrixFromRows, normalize } from '../../vectors/shared/vector.js';
 import type { SearchCatalog } from './catalog.js';
 import type { SearchConfig } from './config.js';
-import { searchCatalog, type QueryVectors } from './policy.js';
+import { searchCatalog, searchCatalogByText, type QueryVectors } from './policy.js';
 import { assertJsonSafe } from './response.js';
 
 // A 4-d toy world: axis 0 = shirts, axis 1 = jeans, axis 2 = watches (a category this shop lacks).
@@ -23,6 +23,8 @@ const config: SearchConfig = {
   neighborTemperature: 20,
   candidates: 50,
   efSearch: 50,
+  composeTextWeight: 1,
+  textPhotoWeight: 0.5,
 };
 
 function catalog(searchConfig: SearchConfig = config): SearchCatalog {
@@ -125,5 +127,70 @@ describe('search policy', () => {
 
   it('refuses query vectors of another width than the index', () => {
     expect(() => searchCatalog(catalog(), { semantic: new Float32Array(8), visual: new Float32Array(4) })).toThrow(/8\/4-d/);
+  });
+});
+
+describe('photo + words ("like this, but …")', () => {
+  // Axis 3 is "blue": s2 is the blue shirt, j1 the blue jeans.
+  const world = (searchConfig: SearchConfig = config) =>
+    toyCatalog({
+      products: [toyProduct('s1', 'Shirts'), toyProduct('s2', 'Shirts'), toyProduct('j1', 'Jeans'), toyProduct('j2', 'Jeans')],
+      semantic: [[1, 0, 0, 0], [1, 0, 0, 0.6], [0, 1, 0, 0.6], [0, 1, 0, 0]],
+      visual: [[1, 0, 0, 0], [0.8, 0, 0, 0.2], [0, 1, 0, 0.2], [0, 1, 0, 0]],
+      prompts: { categories: ['Shirts', 'Jeans', 'Watches'], vectors: [SHIRT, JEANS, WATCH] },
+      search: searchConfig,
+    });
+  const redShirtPhoto = query([1, 0, 0, 0.05]);
+  const blue = normalize([0, 0, 0, 1]);
+
+  it('moves the ranking towards the words while the category still comes from the photo', () => {
+    const alone = searchCatalog(world(), redShirtPhoto);
+    expect(alone.results[0]!.id).toBe('s1');
+    const composed = searchCatalog(world(), { ...redShirtPhoto, modifier: blue });
+    expect(composed.category_used).toBe('Shirts');
+    expect(composed.fusion).toBe('composed');
+    expect(composed.results.map((r) => r.id)).toEqual(['s2', 's1']);
+  });
+
+  it('the text weight is configuration: at 0 the words change nothing', () => {
+    const composed = searchCatalog(world({ ...config, composeTextWeight: 0 }), { ...redShirtPhoto, modifier: blue });
+    expect(composed.results[0]!.id).toBe('s1');
+  });
+});
+
+describe('text queries', () => {
+  const catalog = toyCatalog({
+    products: [toyProduct('s1', 'Shirts', 'red shirt'), toyProduct('s2', 'Shirts', 'blue shirt'), toyProduct('j1', 'Jeans', 'blue jeans')],
+    semantic: [[1, 0, 0, 0], [1, 0, 0, 0.5], [0, 1, 0, 0.5]],
+    visual: [[1, 0, 0, 0], [1, 0, 0, 0], [0, 1, 0, 0]],
+    prompts: { categories: ['Shirts', 'Jeans', 'Watches'], vectors: [SHIRT, JEANS, WATCH] },
+    search: config,
+  });
+  // Product-name embeddings (same 4-d space): the names agree with the photos.
+  const names = matrixFromRows([normalize([1, 0, 0, 0]), normalize([1, 0, 0, 1]), normalize([0, 1, 0, 1])], 4);
+  const text = (words: string, v: number[]) => ({ text: words, vector: normalize(v) });
+
+  it('rank products by the words’ similarity to their photos and names, over the whole catalog', () => {
+    const r = searchCatalogByText(catalog, names, text('blue shirt', [1, 0, 0, 1]));
+    expect(r.status).toBe('success');
+    expect(r.category_used).toBeNull();
+    expect(r.fusion).toBe('text');
+    expect(r.message).toBe('Results for “blue shirt”');
+    expect(r.results.map((x) => x.id)).toEqual(['s2', 's1', 'j1']);
+    expect(r.results[0]!.visual_similarity).toBeNull();
+    expect(r.results[0]!.text_similarity).toBeCloseTo(1, 6);
+    expect(r.predicted_category).toBe('Shirts');
+    assertJsonSafe(r);
+  });
+
+  it('a category the shopper picked is strict for words too', () => {
+    expect(searchCatalogByText(catalog, names, text('blue', [0, 0, 0, 1]), { category: 'Jeans' }).results.map((x) => x.id)).toEqual(['j1']);
+    const none = searchCatalogByText(catalog, names, text('blue', [0, 0, 0, 1]), { category: 'Watches' });
+    expect(none.status).toBe('no_match');
+    expect(none.results).toEqual([]);
+  });
+
+  it('empty words are an error response, not a search', () => {
+    expect(searchCatalogByText(catalog, names, text('  ', [1, 0, 0, 0])).status).toBe('error');
   });
 });

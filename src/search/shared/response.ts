@@ -6,6 +6,9 @@
  *   normalised so that first in both rankings is 1.
  * - `similarity_score`: fusion-independent similarity: weighted mean of the raw cosines (1 = identical image).
  * - `semantic_similarity` / `visual_similarity`: the raw cosines of the CLIP-family and CNN embeddings.
+ * - For a text query, `semantic_similarity` is the cosine between the text and the product photo (CLIP's shared
+ *   space), `text_similarity` the cosine between the text and the product's name; `visual_similarity` is null (there
+ *   is no photo). For photo queries `text_similarity` is null.
  */
 export type SearchStatus = 'success' | 'needs_confirmation' | 'fallback' | 'no_match' | 'error';
 
@@ -21,7 +24,8 @@ export interface SearchResult {
   readonly score: number;
   readonly similarity_score: number;
   readonly semantic_similarity: number;
-  readonly visual_similarity: number;
+  readonly visual_similarity: number | null;
+  readonly text_similarity: number | null;
 }
 
 export interface CategoryGuess {
@@ -41,7 +45,11 @@ export interface SearchResponse {
   readonly predicted_category: string | null;
   /** The classifier's best guesses, best first, so a page can ask the shopper to confirm. */
   readonly category_candidates: readonly CategoryGuess[];
-  readonly fusion: 'weighted' | 'rrf' | 'semantic';
+  /**
+   * How results were ranked: a photo fusion; the semantic vector alone (fallback); photo + words composed in the
+   * semantic space; or words ↔ product photo + name.
+   */
+  readonly fusion: 'weighted' | 'rrf' | 'semantic' | 'composed' | 'text';
 }
 
 export function errorResponse(message: string): SearchResponse {
