@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg, release, totalmem, type } from 'node:os';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../../assets/node/paths.js';
+
+export interface MachineInfo {
+  readonly cpu: string;
+  readonly cores: number;
+  readonly memory_gb: number;
+  readonly os: string;
+  readonly node: string;
+  /** Filled in once a browser has been launched. */
+  chromium: string | null;
+  readonly packages: Record<string, string | null>;
+  /** 1-minute load average when the run started and ended: how busy the shared machine was. */
+  readonly load_average: { start: number; end: number | null };
+}
+
+const PACKAGES = ['onnxruntime-node', 'onnxruntime-web', 'hnswlib-wasm', 'hnswlib-node', '@playwright/test', 'vite'];
+
+function version(name: string): string | null {
+  try {
+    // Read directly: some packages do not export their package.json.
+    return (JSON.parse(readFileSync(join(PROJECT_ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return null;
+  }
+}
+
+export function machineInfo(): MachineInfo {
+  const list = cpus();
+  return {
+    cpu: list[0]?.model.trim() ?? 'unknown',
+    cores: list.length,
+    memory_gb: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    os: `${type()} ${release()}`,
+    node: process.version,
+    chromium: null,
+    packages: Object.fromEntries(PACKAGES.map((p) => [p, version(p)])),
+    load_average: { start: loadavg()[0]!, end: null },
+  };
+}

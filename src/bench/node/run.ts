@@ -1,0 +1,274 @@
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from '@playwright/test';
+import { loadDatasets, loadModelsConfig } from '../../assets/node/config.js';
+import { ASSETS_DIR, defaultMirror, PROJECT_ROOT } from '../../assets/node/paths.js';
+import { runSetup } from '../../assets/node/setup.js';
+import type { Progress } from '../../cli/progress.js';
+import { buildIndex } from '../../index/node/build.js';
+import { readManifest } from '../../index/node/artifacts.js';
+import { benchAnn, type AnnResult } from './ann.js';
+import { BenchPage, buildBenchPage, launchChromium } from './browser.js';
+import { benchEmbedding, type EmbeddingResult } from './embedding.js';
+import { machineInfo, type MachineInfo } from './machine.js';
+import { benchPage, type PageIndex, type PageResult } from './page.js';
+import { RUN_DIR } from './paths.js';
+import { BenchServer } from './server.js';
+import { indexSize, profileDownloads, type IndexSize, type ProfileDownload } from './sizes.js';
+import { benchThroughput, type ThroughputResult } from './throughput.js';
+import type { Skip } from './types.js';
+
+export const PARTS = ['embed', 'ann', 'build', 'page', 'size'] as const;
+export type Part = (typeof PARTS)[number];
+
+export interface BenchOptions {
+  /** Smoke run: mini models, the test index, small sets, few repetitions. */
+  readonly quick: boolean;
+  readonly parts: ReadonlySet<Part>;
+  /** ANN sets: "catalog" (the index's own vectors) and synthetic row counts. */
+  readonly sizes: readonly ('catalog' | number)[];
+  /** The index the page serves and the ANN catalog set comes from. */
+  readonly artifactsDir: string | null;
+  readonly progress: Progress;
+}
+
+/** The figures that matter, printed last. */
+export interface KeyFigures {
+  readonly drop_to_results_p50_ms: { readonly value: number; readonly of: string } | null;
+  readonly recall_at_10_at_p50_latency: { readonly recall_at_10: number; readonly p50_ms: number; readonly of: string } | null;
+  readonly bytes_per_product: { readonly value: number; readonly page_value: number; readonly of: string } | null;
+}
+
+export interface BenchResult {
+  readonly tool: 'vitrine bench';
+  readonly format: 1;
+  readonly started_at: string;
+  readonly duration_s: number;
+  readonly mode: 'full' | 'quick';
+  readonly parts: Part[];
+  readonly machine: MachineInfo;
+  /** Wall time of each part (set-up and builds of cached graphs included). */
+  readonly part_seconds: Partial<Record<Part | 'setup', number>>;
+  readonly method: string;
+  readonly artifacts: { readonly dir: string; readonly build_id: string; readonly profile: string; readonly products: number };
+  readonly embedding: EmbeddingResult | null;
+  readonly ann: AnnResult | null;
+  readonly build: ThroughputResult | null;
+  readonly page: PageResult | null;
+  readonly sizes: { readonly indexes: IndexSize[]; readonly downloads: ProfileDownload[] } | null;
+  readonly skipped: Skip[];
+  readonly key_figures: KeyFigures;
+}
+
+const METHOD =
+  'Every comparison is measured in this one run: each repetition runs every contender once, in an order rotated from one repetition to the next, and the first repetitions are discarded as warm-up. Timings are medians (p50) of the repetitions, with p95 where a latency spreads; counts of repetitions and samples are given with each table.';
+
+/** Per-mode settings. Full runs take 20–40 minutes (the first one also builds and caches the 100k and 1M graphs). */
+function settings(quick: boolean) {
+  return quick
+    ? {
+        embed: { profile: 'mini', reps: 3, warmup: 1 },
+        ann: { queries: 20, exactQueries: () => 20, efSearch: [16, 64, 128], rounds: 2, warmup: 1 },
+        build: { profiles: ['mini'], products: 12, reps: 1, warmup: 0 },
+        page: { reps: 1, warmup: 0, searches: 2 },
+      }
+    : {
+        embed: { profile: 'arch', reps: 20, warmup: 3 },
+        ann: { queries: Infinity, exactQueries: (rows: number) => (rows <= 20_000 ? Infinity : rows <= 200_000 ? 50 : 10), efSearch: [16, 32, 64, 128, 256], rounds: 5, warmup: 1 },
+        build: { profiles: ['mini', 'arch'], products: 160, reps: 3, warmup: 1 },
+        page: { reps: 5, warmup: 1, searches: 3 },
+      };
+}
+
+/** Models and data sets in place (verified copies from ../shared/assets); false with a reason when not. */
+async function ensureAssets(profile: string, progress: Progress): Promise<string | null> {
+  try {
+    await runSetup({
+      models: loadModelsConfig(),
+      datasets: loadDatasets(),
+      profile,
+      datasetNames: ['catalog', 'queries'],
+      assetsDir: ASSETS_DIR,
+      mirror: defaultMirror(),
+      hubBase: process.env.HF_ENDPOINT ?? 'https://huggingface.co',
+      progress: { file: () => undefined, count: () => undefined, warn: (m) => progress.warn(m) },
+    });
+    return null;
+  } catch (error) {
+    return `the ${profile} models could not be set up (${error instanceof Error ? error.message : String(error)}) — run: npm run setup -- --profile ${profile}`;
+  }
+}
+
+function catalogPaths() {
+  const catalog = loadDatasets().catalog!;
+  const queries = loadDatasets().queries!;
+  return {
+    images: join(ASSETS_DIR, catalog.mirror, catalog.images),
+    labels: join(ASSETS_DIR, catalog.mirror, catalog.labels),
+    photo: join(ASSETS_DIR, queries.mirror, queries.images, '12333.jpg'),
+    queryPhotos: join(ASSETS_DIR, queries.mirror, queries.images),
+  };
+}
+
+/** The index to measure: the test index (quick), the given folder, or the demo index (built when missing). */
+async function mainIndex(options: BenchOptions): Promise<string> {
+  if (options.quick && !options.artifactsDir) {
+    const { ensureTestArtifacts } = await import('../../../tests/helpers/test-index.js');
+    return ensureTestArtifacts();
+  }
+  const dir = options.artifactsDir ?? join(PROJECT_ROOT, 'artifacts/demo');
+  if (existsSync(join(dir, 'manifest.json'))) return dir;
+  if (options.artifactsDir) throw new Error(`no index at ${dir} (manifest.json missing)`);
+  const paths = catalogPaths();
+  options.progress.line(`no demo index yet: building ${dir} (as npm run demo does; about 4 minutes on 2 cores)…`);
+  const result = await buildIndex({ catalogDir: paths.images, labelsPath: paths.labels, outDir: dir, profile: 'mini', cacheDir: join(PROJECT_ROOT, '.cache/embeddings'), gateSample: 200, progress: options.progress });
+  if (!result.passed) throw new Error('the demo index failed its quality gates (see npm run build:index)');
+  return dir;
+}
+
+export async function runBench(options: BenchOptions): Promise<BenchResult> {
+  const { progress, parts } = options;
+  const startedAt = new Date();
+  const machine = machineInfo();
+  const mode = settings(options.quick);
+  const skipped: Skip[] = [];
+  const paths = catalogPaths();
+  const partSeconds: BenchResult['part_seconds'] = {};
+  let lap = performance.now();
+  const done = (part: Part | 'setup') => {
+    const now = performance.now();
+    partSeconds[part] = Math.round((now - lap) / 100) / 10;
+    lap = now;
+    if (part !== 'setup') progress.line(`  ${part} done in ${partSeconds[part]!.toFixed(1)} s`);
+  };
+
+  const missingMini = await ensureAssets('mini', progress);
+  if (missingMini) throw new Error(missingMini);
+  const missingArch = options.quick ? null : await ensureAssets('arch', progress);
+  if (missingArch) skipped.push({ what: 'everything on the arch profile (embedding, arch builds and page)', reason: missingArch });
+
+  const artifactsDir = await mainIndex(options);
+  const manifest = await readManifest(artifactsDir);
+  const server = await BenchServer.start();
+  let pageDir: string | null = null;
+  const benchPageDir = async () => (pageDir ??= await buildBenchPage());
+  const browsers: Browser[] = [];
+  done('setup');
+  const browser = async (webgpu = false) => {
+    const b = await launchChromium({ webgpu });
+    machine.chromium ??= b.version();
+    browsers.push(b);
+    return b;
+  };
+
+  let embedding: EmbeddingResult | null = null;
+  let ann: AnnResult | null = null;
+  let build: ThroughputResult | null = null;
+  let page: PageResult | null = null;
+  let sizes: BenchResult['sizes'] = null;
+  try {
+    if (parts.has('build')) {
+      const profiles = mode.build.profiles.filter((p) => p !== 'arch' || !missingArch);
+      progress.line(`— index build throughput: ${mode.build.products}-product sample, ${profiles.join(' and ')} (${mode.build.warmup} warm-up + ${mode.build.reps} builds each)`);
+      build = await benchThroughput({ ...mode.build, profiles, catalogImages: paths.images, labels: paths.labels, progress });
+      done('build');
+    }
+
+    const embedProfile = missingArch ? null : mode.embed.profile;
+    if (parts.has('embed') && embedProfile) {
+      progress.line(`— image embedding: ${embedProfile} profile, Node vs browser (${mode.embed.warmup} warm-up + ${mode.embed.reps} repetitions)`);
+      const b = await browser(true);
+      embedding = await benchEmbedding({
+        ...mode.embed,
+        profile: embedProfile,
+        photo: paths.photo,
+        framing: manifest.index.framing,
+        threads: [1, 2],
+        browser: b,
+        pageDir: await benchPageDir(),
+        server,
+        progress,
+      });
+      skipped.push(...embedding.skipped);
+      await b.close();
+      done('embed');
+    }
+
+    if (parts.has('ann')) {
+      progress.line(`— ANN search: sets ${options.sizes.join(', ')} (${mode.ann.warmup} warm-up + ${mode.ann.rounds} rounds)`);
+      const b = await browser();
+      const annPage = await BenchPage.open(b, server, await benchPageDir());
+      const photos = readdirSync(paths.queryPhotos)
+        .filter((f) => /\.(jpe?g|png|webp)$/i.test(f))
+        .sort()
+        .slice(0, mode.ann.queries)
+        .map((f) => join(paths.queryPhotos, f));
+      ann = await benchAnn({ ...mode.ann, queryPhotos: photos, artifactsDir, sizes: options.sizes, page: annPage, server, progress });
+      for (const set of ann.sets) skipped.push(...set.skipped);
+      await b.close();
+      done('ann');
+    }
+
+    // A page on production-size models: the arch sample index the build part wrote, when it did.
+    const archIndex = build?.profiles.find((p) => p.profile === 'arch')?.artifacts ?? null;
+    if (parts.has('page')) {
+      const indexes: PageIndex[] = [{ name: options.quick ? 'test' : 'demo', dir: artifactsDir }];
+      if (archIndex) indexes.push({ name: 'arch-sample', dir: archIndex });
+      else if (!options.quick) skipped.push({ what: 'page timings on production-size (arch) models', reason: 'they use the arch index that the build part writes; run without --skip build' });
+      progress.line(`— page: ${indexes.map((i) => i.name).join(' and ')} (${mode.page.warmup} warm-up + ${mode.page.reps} loads each)`);
+      const b = await browser();
+      page = await benchPage({ ...mode.page, indexes, photo: paths.photo, browser: b, progress });
+      await b.close();
+      done('page');
+    }
+
+    if (parts.has('size')) {
+      const indexes = [await indexSize(options.quick ? 'test' : 'demo', artifactsDir)];
+      for (const p of build?.profiles ?? []) indexes.push(await indexSize(`${p.profile}-sample`, p.artifacts));
+      const appBytes = page?.indexes[0]?.cold_bytes.app ?? null;
+      sizes = { indexes, downloads: profileDownloads(indexes, manifest.counts.products, appBytes) };
+      done('size');
+    }
+  } finally {
+    for (const b of browsers) await b.close().catch(() => undefined);
+    await server.close();
+    rmSync(RUN_DIR, { recursive: true, force: true });
+  }
+
+  const mainName = options.quick ? 'test' : 'demo';
+  const pageMain = page?.indexes.find((i) => i.name === mainName);
+  const annMain = ann?.sets.find((s) => s.name === 'catalog')?.contenders.find((c) => c.engine === 'hnswlib-wasm' && c.setting === 'page');
+  const sizeMain = sizes?.indexes.find((i) => i.name === mainName);
+  const keyFigures: KeyFigures = {
+    drop_to_results_p50_ms: pageMain
+      ? { value: pageMain.drop_to_results_ms.p50, of: `${mainName} index (${pageMain.products.toLocaleString('en')} products, ${pageMain.profile} models), ${pageMain.backend.toUpperCase()} × ${pageMain.threads} threads` }
+      : null,
+    recall_at_10_at_p50_latency: annMain
+      ? { recall_at_10: annMain.recall_at_10, p50_ms: annMain.latency_ms.p50, of: `hnswlib-wasm in the browser, ${mainName} catalog graph, as the page searches it (k ${annMain.k} at efSearch ${annMain.ef})` }
+      : null,
+    bytes_per_product: sizeMain
+      ? { value: sizeMain.bytes_per_product, page_value: sizeMain.page_bytes_per_product, of: `${mainName} index (${sizeMain.products.toLocaleString('en')} products, ${sizeMain.profile} profile)` }
+      : null,
+  };
+  machine.load_average.end = loadavg()[0]!;
+  return {
+    tool: 'vitrine bench',
+    format: 1,
+    started_at: startedAt.toISOString(),
+    duration_s: Math.round((Date.now() - startedAt.getTime()) / 100) / 10,
+    mode: options.quick ? 'quick' : 'full',
+    parts: PARTS.filter((p) => parts.has(p)),
+    machine,
+    part_seconds: partSeconds,
+    method: METHOD,
+    artifacts: { dir: artifactsDir, build_id: manifest.buildId, profile: manifest.profile, products: manifest.counts.products },
+    embedding,
+    ann,
+    build,
+    page,
+    sizes,
+    skipped,
+    key_figures: keyFigures,
+  };
+}

@@ -1,0 +1,131 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadModelsConfig } from '../../assets/node/config.js';
+import { readManifest } from '../../index/node/artifacts.js';
+import { MANIFEST_FILE, type ArtifactManifest } from '../../index/shared/format.js';
+import { resolveProfile } from '../../models/shared/manifest.js';
+
+/** Files whose size does not grow with the catalog; every other artifact file does (vectors, graphs, products). */
+const FIXED_FILES = (m: ArtifactManifest) => new Set([MANIFEST_FILE, m.prompts.vectors.file]);
+
+export interface IndexSize {
+  readonly name: string;
+  readonly dir: string;
+  readonly profile: string;
+  readonly products: number;
+  readonly entries: number;
+  /** Every artifact file, manifest included (what index_stats.json counts). */
+  readonly total_bytes: number;
+  readonly bytes_per_product: number;
+  /** Of those, what the page downloads for photo search (all but the product-name text vectors). */
+  readonly page_bytes: number;
+  readonly page_bytes_per_product: number;
+  /** Bytes per product of the files that grow with the catalog, and the size of the rest. */
+  readonly scaling_bytes_per_product: number;
+  readonly fixed_bytes: number;
+  /** page: downloaded by the page; fixed: does not grow with the catalog. */
+  readonly files: { readonly path: string; readonly bytes: number; readonly per_product: number; readonly page: boolean; readonly fixed: boolean }[];
+  /** The two image encoders the page downloads. */
+  readonly model_bytes: number;
+}
+
+export async function indexSize(name: string, dir: string): Promise<IndexSize> {
+  const manifest = await readManifest(dir);
+  const products = manifest.counts.products;
+  const fixed = FIXED_FILES(manifest);
+  const files = [{ path: MANIFEST_FILE, bytes: statSync(join(dir, MANIFEST_FILE)).size }, ...manifest.files.map((f) => ({ path: f.path, bytes: f.bytes }))].map(
+    (f) => ({ ...f, per_product: Math.round(f.bytes / products), page: f.path !== manifest.vectors.text.file, fixed: fixed.has(f.path) }),
+  );
+  const sum = (list: typeof files) => list.reduce((s, f) => s + f.bytes, 0);
+  const total = sum(files);
+  const page = sum(files.filter((f) => f.page));
+  const fixedBytes = sum(files.filter((f) => f.fixed));
+  const modelBytes = [manifest.models.imageSemantic, manifest.models.visual].reduce((s, r) => s + r.files[r.spec.file]!.bytes, 0);
+  return {
+    name,
+    dir,
+    profile: manifest.profile,
+    products,
+    entries: manifest.counts.entries,
+    total_bytes: total,
+    bytes_per_product: Math.round(total / products),
+    page_bytes: page,
+    page_bytes_per_product: Math.round(page / products),
+    scaling_bytes_per_product: Math.round((total - fixedBytes) / products),
+    fixed_bytes: fixedBytes,
+    files,
+    model_bytes: modelBytes,
+  };
+}
+
+export interface ProfileDownload {
+  readonly profile: string;
+  readonly products: number;
+  /** Image encoders (the page never downloads the text encoder). */
+  readonly model_bytes: number | null;
+  /** Artifacts the page downloads for photo search. */
+  readonly artifact_bytes: number;
+  /** Page, worker and onnxruntime-web WASM build, as measured on a cold load (null when the page part did not run). */
+  readonly app_bytes: number | null;
+  readonly total_bytes: number | null;
+  readonly basis: string;
+}
+
+/**
+ * What a shopper downloads on a first visit, per model profile, for a catalog of `products`: measured on an index
+ * built with that profile when there is one of that size, else scaled from an index built with the same vector
+ * widths (files that grow with the catalog scale per product; manifest and prompt vectors do not).
+ */
+export function profileDownloads(indexes: readonly IndexSize[], products: number, appBytes: number | null): ProfileDownload[] {
+  const config = loadModelsConfig();
+  const out: ProfileDownload[] = [];
+  // Page downloads: files that grow with the catalog scale per product, the manifest and prompt vectors stay.
+  const scaled = (i: IndexSize) => {
+    const page = i.files.filter((f) => f.page);
+    const fixed = page.filter((f) => f.fixed).reduce((s, f) => s + f.bytes, 0);
+    const growing = page.filter((f) => !f.fixed).reduce((s, f) => s + f.bytes, 0);
+    return Math.round((growing / i.products) * products + fixed);
+  };
+  for (const name of Object.keys(config.profiles)) {
+    const profile = resolveProfile(config, name);
+    const dims = [profile.imageSemantic.spec.dim, profile.visual.spec.dim, profile.textSemantic.spec.dim].join('/');
+    const same = indexes.find((i) => i.profile === name && i.products === products);
+    // An index of another profile with the same vector widths stores the same bytes per product.
+    const like =
+      same ??
+      indexes.find((i) => i.profile === name) ??
+      indexes.find((i) => {
+        const p = resolveProfile(config, i.profile);
+        return [p.imageSemantic.spec.dim, p.visual.spec.dim, p.textSemantic.spec.dim].join('/') === dims;
+      });
+    if (!like) continue;
+    // A model file without a pinned size (production ResNet-50) counts as the same-width stand-in of another
+    // profile: the arch graphs are the production architectures, int8, only their weights are random.
+    const notes: string[] = [];
+    const modelBytes = [profile.imageSemantic, profile.visual].reduce<number | null>((sum, enc) => {
+      const pinned = config.models[enc.model]!.files[enc.spec.file]!.bytes;
+      if (typeof pinned === 'number') return sum === null ? null : sum + pinned;
+      const standIn = Object.values(config.profiles)
+        .flatMap((p) => [p.imageSemantic, p.visual])
+        .map((ref) => ref.split('/'))
+        .map(([model, encoder]) => ({ model: model!, spec: config.models[model!]?.encoders[encoder!] }))
+        .find((e) => e.spec?.kind === 'image' && e.spec.dim === enc.spec.dim && typeof config.models[e.model]!.files[e.spec.file]?.bytes === 'number');
+      if (!standIn?.spec) return null;
+      notes.push(`${enc.model} has no pinned size: counted as ${standIn.model} (same width)`);
+      return sum === null ? null : sum + config.models[standIn.model]!.files[standIn.spec.file]!.bytes!;
+    }, 0);
+    const artifactBytes = same ? same.page_bytes : scaled(like);
+    out.push({
+      profile: name,
+      products,
+      model_bytes: modelBytes,
+      artifact_bytes: artifactBytes,
+      app_bytes: appBytes,
+      total_bytes: modelBytes === null || appBytes === null ? null : modelBytes + artifactBytes + appBytes,
+      basis: same
+        ? `measured: ${same.name} index`
+        : `artifacts scaled from the ${like.name} index (${like.products.toLocaleString('en')} products, ${like.profile} profile, vectors ${dims})${notes.length ? `; ${notes.join('; ')}` : ''}${modelBytes === null ? '; a model file has no pinned size in config/models.json' : ''}`,
+    });
+  }
+  return out;
+}

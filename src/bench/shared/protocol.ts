@@ -1,0 +1,99 @@
+/**
+ * What the bench page's workers do (src/bench/worker/), as the Node side asks over Playwright → page → Comlink.
+ * Every timing is taken inside the worker with performance.now(), so none of the messaging is in it.
+ */
+import type { Framing } from '../../imaging/shared/preprocess.js';
+import type { ImageEncoderSpec } from '../../models/shared/manifest.js';
+
+export type InferenceBackend = 'wasm' | 'webgpu';
+
+export interface GpuProbe {
+  /** navigator.gpu exists. */
+  readonly api: boolean;
+  /** What requestAdapter() gave; null when no adapter. */
+  readonly adapter: { readonly fallback: boolean; readonly vendor: string; readonly architecture: string; readonly description: string } | null;
+  readonly error: string | null;
+}
+
+export interface EmbedSetup {
+  readonly backend: InferenceBackend;
+  readonly threads: number;
+  readonly semantic: { readonly url: string; readonly spec: ImageEncoderSpec };
+  readonly visual: { readonly url: string; readonly spec: ImageEncoderSpec };
+  readonly photoUrl: string;
+  readonly framing: Framing;
+}
+
+export interface EmbedSetupInfo {
+  readonly backend: InferenceBackend;
+  readonly threads: number;
+  readonly crossOriginIsolated: boolean;
+  /** Fetch + session creation of both towers. */
+  readonly loadMs: number;
+}
+
+/** One photo through the worker's path: decode, pre-process for both towers, both towers (batch of one). */
+export interface EmbedTiming {
+  readonly decodeMs: number;
+  readonly preprocessMs: number;
+  readonly semanticMs: number;
+  readonly visualMs: number;
+}
+
+export interface AnnSetup {
+  /**
+   * The hnswlib-wasm graph: a file loaded through the app's adapter, or built here from the vectors (with
+   * hnswlib-wasm's own addPoints, as the indexer builds it) when its file is too big for that adapter.
+   */
+  readonly graph: { readonly url: string } | { readonly build: { readonly m: number; readonly efConstruction: number } };
+  /** f32 row-major vectors (the exact contender, and the in-browser build). */
+  readonly vectorsUrl: string;
+  readonly queriesUrl: string;
+  readonly rows: number;
+  readonly dim: number;
+  readonly queries: number;
+  readonly efSearch: number;
+}
+
+export interface AnnSetupInfo {
+  readonly graphBytes: number | null;
+  /** Fetch + open (IndexedDB hand-over, readIndex) of a graph file. */
+  readonly graphLoadMs: number | null;
+  /** Or building it in the browser. */
+  readonly graphBuildMs: number | null;
+  readonly crossOriginIsolated: boolean;
+}
+
+export interface AnnRun {
+  readonly engine: 'hnsw' | 'exact';
+  /** Neighbours asked for. */
+  readonly k: number;
+  /** efSearch (hnsw only). */
+  readonly ef: number | null;
+  /** The first n queries. */
+  readonly queries: number;
+  /** Ids kept per query (the best ones), for recall. */
+  readonly keep: number;
+}
+
+export interface AnnRunResult {
+  /** Per query, milliseconds. */
+  readonly ms: number[];
+  readonly ids: number[][];
+}
+
+export interface BenchWorkerApi {
+  probeGpu(): Promise<GpuProbe>;
+  setupEmbed(setup: EmbedSetup): Promise<EmbedSetupInfo>;
+  embedOnce(): Promise<EmbedTiming>;
+  setupAnn(setup: AnnSetup): Promise<AnnSetupInfo>;
+  runAnn(run: AnnRun): Promise<AnnRunResult>;
+}
+
+/** window.__bench on the bench page: one module worker per id. */
+export interface BenchPageHandle {
+  readonly crossOriginIsolated: boolean;
+  spawn(id: string): Promise<void>;
+  call<M extends keyof BenchWorkerApi>(id: string, method: M, ...args: Parameters<BenchWorkerApi[M]>): ReturnType<BenchWorkerApi[M]>;
+  terminate(id: string): void;
+}

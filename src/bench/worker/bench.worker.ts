@@ -1,0 +1,137 @@
+/**
+ * The benchmark's in-browser contender (bench page only, never shipped): onnxruntime-web with a chosen backend and
+ * thread count, and hnswlib-wasm / an exact scan over given vectors. It runs the app's own code (decoder, shared
+ * pre-processing, ImageEmbedder, the hnswlib-wasm adapter) and times it with performance.now().
+ */
+import { expose } from 'comlink';
+import { HnswIndex, openHnsw } from '../../ann/wasm/hnswlib.js';
+import { decodeImageBlob } from '../../imaging/worker/decode.js';
+import { preprocess, type Framing } from '../../imaging/shared/preprocess.js';
+import { ImageEmbedder } from '../../models/shared/embedders.js';
+import { bestIds, exactTopK } from '../shared/exact.js';
+import type { AnnRun, AnnRunResult, AnnSetup, BenchWorkerApi, EmbedSetup, EmbedTiming, GpuProbe } from '../shared/protocol.js';
+// The same runtime files the app serves (src/models/worker/runtime.ts), from this origin.
+import cpuGlue from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
+import cpuBinary from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
+import gpuGlue from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
+import gpuBinary from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
+
+const absolute = (url: string) => new URL(url, self.location.href).href;
+
+async function fetchBytes(url: string): Promise<Uint8Array<ArrayBuffer>> {
+  const response = await fetch(url, { cache: 'no-store' });
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+async function fetchF32(url: string, count: number): Promise<Float32Array> {
+  const bytes = await fetchBytes(url);
+  if (bytes.byteLength !== count * 4) throw new Error(`${url}: ${bytes.byteLength} bytes, expected ${count * 4}`);
+  return new Float32Array(bytes.buffer, bytes.byteOffset, count);
+}
+
+let embed: { semantic: ImageEmbedder; visual: ImageEmbedder; photo: Blob; framing: Framing } | null = null;
+let ann: { setup: AnnSetup; graph: HnswIndex; vectors: Float32Array; queries: Float32Array } | null = null;
+
+const api: BenchWorkerApi = {
+  async probeGpu(): Promise<GpuProbe> {
+    const gpu = (navigator as Partial<Pick<WorkerNavigator, 'gpu'>>).gpu;
+    if (!gpu) return { api: false, adapter: null, error: null };
+    try {
+      const adapter = (await gpu.requestAdapter()) as (GPUAdapter & { readonly isFallbackAdapter?: boolean }) | null;
+      if (!adapter) return { api: true, adapter: null, error: null };
+      const info = adapter.info as Partial<GPUAdapterInfo> & { readonly isFallbackAdapter?: boolean };
+      return {
+        api: true,
+        adapter: {
+          fallback: info.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false,
+          vendor: info.vendor ?? '',
+          architecture: info.architecture ?? '',
+          description: info.description ?? '',
+        },
+        error: null,
+      };
+    } catch (error) {
+      return { api: true, adapter: null, error: error instanceof Error ? error.message : String(error) };
+    }
+  },
+
+  async setupEmbed(setup: EmbedSetup) {
+    const started = performance.now();
+    const ort = setup.backend === 'webgpu' ? await import('onnxruntime-web/webgpu') : await import('onnxruntime-web/wasm');
+    // Read once, when the first session starts the runtime: one worker per thread count.
+    ort.env.wasm.numThreads = setup.threads;
+    ort.env.wasm.wasmPaths =
+      setup.backend === 'webgpu' ? { mjs: absolute(gpuGlue), wasm: absolute(gpuBinary) } : { mjs: absolute(cpuGlue), wasm: absolute(cpuBinary) };
+    const options = { executionProviders: setup.backend === 'webgpu' ? ['webgpu', 'wasm'] : ['wasm'], graphOptimizationLevel: 'all' as const };
+    const semantic = await ImageEmbedder.load(ort, await fetchBytes(setup.semantic.url), setup.semantic.spec, options);
+    const visual = await ImageEmbedder.load(ort, await fetchBytes(setup.visual.url), setup.visual.spec, options);
+    const photo = new Blob([await fetchBytes(setup.photoUrl)]);
+    embed = { semantic, visual, photo, framing: setup.framing };
+    return { backend: setup.backend, threads: setup.threads, crossOriginIsolated, loadMs: performance.now() - started };
+  },
+
+  async embedOnce(): Promise<EmbedTiming> {
+    if (!embed) throw new Error('setupEmbed first');
+    const { semantic, visual, photo, framing } = embed;
+    const t0 = performance.now();
+    const image = await decodeImageBlob(photo, 'photo');
+    const t1 = performance.now();
+    const semanticInput = preprocess(image, semantic.spec.preprocess, framing);
+    const visualInput = preprocess(image, visual.spec.preprocess, framing);
+    const t2 = performance.now();
+    await semantic.embed([semanticInput]);
+    const t3 = performance.now();
+    await visual.embed([visualInput]);
+    const t4 = performance.now();
+    return { decodeMs: t1 - t0, preprocessMs: t2 - t1, semanticMs: t3 - t2, visualMs: t4 - t3 };
+  },
+
+  async setupAnn(setup: AnnSetup) {
+    const vectors = await fetchF32(setup.vectorsUrl, setup.rows * setup.dim);
+    const queries = await fetchF32(setup.queriesUrl, setup.queries * setup.dim);
+    let graph: HnswIndex;
+    let graphBytes: number | null = null;
+    let graphLoadMs: number | null = null;
+    let graphBuildMs: number | null = null;
+    const started = performance.now();
+    if ('url' in setup.graph) {
+      const bytes = await fetchBytes(setup.graph.url);
+      graph = await openHnsw(bytes, setup.dim, setup.rows, setup.efSearch);
+      graphLoadMs = performance.now() - started;
+      graphBytes = bytes.byteLength;
+    } else {
+      // What buildHnsw (src/ann/wasm/hnswlib.ts) does, minus writing the file.
+      const { loadHnswlib } = await import('hnswlib-wasm/dist/hnswlib.js');
+      const lib = await loadHnswlib();
+      const built = new lib.HierarchicalNSW('ip', setup.dim, '');
+      built.initIndex(setup.rows, setup.graph.build.m, setup.graph.build.efConstruction, 100);
+      const points = Array.from({ length: setup.rows }, (_, r) => vectors.subarray(r * setup.dim, (r + 1) * setup.dim));
+      built.addPoints(points, Array.from({ length: setup.rows }, (_, r) => r), false);
+      built.setEfSearch(setup.efSearch);
+      graph = new HnswIndex(built, setup.rows);
+      graphBuildMs = performance.now() - started;
+    }
+    ann = { setup, graph, vectors, queries };
+    return { graphBytes, graphLoadMs, graphBuildMs, crossOriginIsolated };
+  },
+
+  async runAnn(run: AnnRun): Promise<AnnRunResult> {
+    if (!ann) throw new Error('setupAnn first');
+    const { setup, graph, vectors, queries } = ann;
+    const dim = setup.dim;
+    const ms: number[] = [];
+    const ids: number[][] = [];
+    if (run.engine === 'hnsw') graph.setEfSearch(run.ef ?? setup.efSearch);
+    for (let q = 0; q < Math.min(run.queries, setup.queries); q++) {
+      const query = queries.subarray(q * dim, (q + 1) * dim);
+      const started = performance.now();
+      const found = run.engine === 'hnsw' ? graph.search(query, run.k) : exactTopK(vectors, dim, query, run.k);
+      ms.push(performance.now() - started);
+      ids.push(bestIds(found.ids, found.scores, run.keep));
+    }
+    return { ms, ids };
+  },
+};
+
+expose(api);
