@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { fileRecord, validateManifest } from '../src/index/shared/format.js';
 import { TEST_ARTIFACTS_DIR, testCatalogIds } from '../tests/helpers/test-index.js';
+import { fulfillWith, serveEditedIndex } from './edited-index.js';
 import { cardIds, catalogPhoto, openVitrine, searched } from './vitrine.js';
 
 const manifest = validateManifest(JSON.parse(readFileSync(join(TEST_ARTIFACTS_DIR, 'manifest.json'), 'utf8')));
@@ -30,7 +31,7 @@ test('after a reload, models and index come from IndexedDB with no download, and
   await page.reload();
   const warm = await page.evaluate(() => window.__vitrine.ready);
   expect(requests).toEqual([]);
-  expect(warm.files).toEqual({ fromCache: cold.files.fromCache + cold.files.fromNetwork, fromNetwork: 0, bytesDownloaded: 0, notCached: [] });
+  expect(warm.files).toEqual({ fromCache: cold.files.fromCache + cold.files.fromNetwork, fromNetwork: 0, bytesDownloaded: 0, notCached: [], scannedExactly: [] });
   await expect(page.locator('#engine-info')).toContainText('models and index from this device');
 
   const id = testCatalogIds()[40]!;
@@ -90,12 +91,119 @@ test('when the browser refuses to store the files, the page still works from the
   expect((await cardIds(page))[0]).toBe(id);
 });
 
-test('with no room even to open the index, the page says why instead of waiting forever', async ({ page, context, baseURL }) => {
+test('with no room even to open the graphs, the page scans the index exactly and still finds the product', async ({ page, context, baseURL }) => {
   // hnswlib-wasm reads a graph through IndexedDB: a quota below the catalog graph's size leaves it no way in.
   const cdp = await context.newCDPSession(page);
   await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(baseURL!).origin, quotaSize: 200_000 });
+  const info = await openVitrine(page);
+  expect(info.files.scannedExactly.length).toBeGreaterThan(0);
+  expect(info.files.scannedExactly.join('\n')).toContain('hnsw/catalog.hnsw (QuotaExceededError: scanned exactly)');
+  await expect(page.locator('#engine-info')).toContainText('could not cache some files');
+  const id = testCatalogIds()[210]!;
+  await searched(page, () => page.getByLabel('Drop a photo here').setInputFiles(catalogPhoto(id)));
+  expect((await cardIds(page))[0]).toBe(id);
+});
+
+test('with IndexedDB unavailable (private browsing), the page searches from the downloaded copies and says it could not cache', async ({ page, context }) => {
+  // What some browsers do in private windows: every IndexedDB open fails. Injected into the worker's script only.
+  await context.route(/\/assets\/search\.worker-[^/]*\.js$/, async (route) => {
+    const response = await route.fetch();
+    const prelude = "IDBFactory.prototype.open = function () { throw new DOMException('The user denied permission to access the database.', 'InvalidStateError'); };\n";
+    await fulfillWith(route, Buffer.from(prelude + (await response.text())));
+  });
+  const info = await openVitrine(page);
+  expect(info.files.fromNetwork).toBe(info.files.notCached.length);
+  expect(info.files.notCached.every((f) => f.includes('could not cache: InvalidStateError'))).toBe(true);
+  expect(info.files.scannedExactly.length).toBe(manifest.files.filter((f) => f.path.endsWith('.hnsw')).length);
+  await expect(page.locator('#engine-info')).toContainText('could not cache some files');
+  const id = testCatalogIds()[220]!;
+  await searched(page, () => page.getByLabel('Drop a photo here').setInputFiles(catalogPhoto(id)));
+  expect((await cardIds(page))[0]).toBe(id);
+});
+
+test('after a first download the page asks for persistent storage, once', async ({ page }) => {
+  await page.addInitScript(() => {
+    const calls: string[] = [];
+    (window as unknown as { persistCalls: string[] }).persistCalls = calls;
+    navigator.storage.persisted = async () => (calls.push('persisted'), false);
+    navigator.storage.persist = async () => (calls.push('persist'), true);
+  });
+  await openVitrine(page);
+  await expect.poll(() => page.evaluate(() => (window as unknown as { persistCalls: string[] }).persistCalls)).toEqual(['persisted', 'persist']);
+});
+
+test('a cache from an older build of the catalog is replaced: only changed files are fetched, stale ones are deleted', async ({ page, context }) => {
+  const storedKeys = () =>
+    page.evaluate(async () => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const req = indexedDB.open('vitrine-files');
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => reject(req.error);
+      });
+      const keys = await new Promise<IDBValidKey[]>((resolve, reject) => {
+        const req = db.transaction('files', 'readonly').objectStore('files').getAllKeys();
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => reject(req.error);
+      });
+      db.close();
+      return keys.map(String).sort();
+    });
+  await openVitrine(page);
+  const older = await storedKeys();
+  const oldProducts = fileRecord(manifest, manifest.products).sha256;
+  expect(older).toContain(oldProducts);
+
+  // The shop rebuilt its index: the product names changed, nothing else did.
+  const newer = await serveEditedIndex(context, { products: (products) => products.forEach((p) => ((p as { name: string | null }).name = `${p.name} (new season)`)) });
+  const newProducts = (newer.files as { path: string; sha256: string }[]).find((f) => f.path === manifest.products)!.sha256;
+  const requests = recordDataRequests(page);
+  await page.reload();
+  const info = await page.evaluate(() => window.__vitrine.ready);
+  expect(requests).toEqual([`artifacts/${manifest.products}`]);
+  expect(info.buildId).toBe(newer.buildId);
+  await expect.poll(storedKeys).toEqual([...older.filter((k) => k !== oldProducts), newProducts].sort());
+});
+
+test('a model file that does not match its checksum on the server is fetched again, then reported', async ({ page, context }) => {
+  const model = `models/${manifest.models.visual.model}/${manifest.models.visual.spec.file}`;
+  let served = 0;
+  await context.route(`**/${model}`, async (route) => {
+    served++;
+    const response = await route.fetch();
+    const bytes = new Uint8Array(await response.body());
+    bytes[1000] = bytes[1000]! ^ 0xff; // tampered with, same size
+    await fulfillWith(route, bytes);
+  });
   await page.goto('/');
   const status = page.getByRole('status');
   await expect(status).toHaveAttribute('data-status', 'error');
-  await expect(status).toContainText('The search engine could not load: QuotaExceededError');
+  await expect(status).toHaveText(
+    `The search engine could not load: ${model}: downloaded, but its checksum differs from the manifest — the server holds another build, or the file is damaged there (tried 3 times)`,
+  );
+  expect(served).toBe(3);
+});
+
+test('a download cut short is fetched again and the page loads', async ({ page, context }) => {
+  const model = `models/${manifest.models.imageSemantic.model}/${manifest.models.imageSemantic.spec.file}`;
+  let served = 0;
+  await context.route(`**/${model}`, async (route) => {
+    served++;
+    const response = await route.fetch();
+    const bytes = new Uint8Array(await response.body());
+    await fulfillWith(route, served === 1 ? bytes.subarray(0, bytes.length >> 1) : bytes);
+  });
+  const info = await openVitrine(page);
+  expect(served).toBe(2);
+  expect(info.files.fromNetwork).toBeGreaterThan(0);
+  const id = testCatalogIds()[230]!;
+  await searched(page, () => page.getByLabel('Drop a photo here').setInputFiles(catalogPhoto(id)));
+  expect((await cardIds(page))[0]).toBe(id);
+});
+
+test('an index built with another model (other vector widths) is refused with the reason', async ({ page, context }) => {
+  await serveEditedIndex(context, { manifest: (m) => (m.models.visual.spec.dim = 2048) });
+  await page.goto('/');
+  const status = page.getByRole('status');
+  await expect(status).toHaveAttribute('data-status', 'error');
+  await expect(status).toHaveText('The search engine could not load: visual vectors are 512-d but the model gives 2048-d: the index was built with another model');
 });

@@ -96,6 +96,8 @@ describe('npm run build:index on a messy catalog folder', () => {
     expect(first.stderr).toMatch(/line 13: 3 fields, the header has 10/);
     expect(first.stderr).toMatch(/line 14: id \d+ appears again/);
     expect(first.stderr).toMatch(/line 15: id 777 has no articleType/);
+    // Ids the labels know but the folder lacks are named with their line too.
+    expect(first.stderr).toMatch(/line 12: id 99999999 has no image in the catalog folder/);
   });
 
   it('finds every format at any depth, follows symlinks, and keeps ids unique', () => {
@@ -175,7 +177,7 @@ describe('bad input to the indexer', () => {
     mkdirSync(join(root, 'no-images'), { recursive: true });
     const none = runCli('build-index', ['--catalog', join(root, 'no-images'), '--out', join(root, 'x')]);
     expect(none.code).toBe(1);
-    expect(none.stderr).toMatch(/no images \(jpg, png, webp\) found under/);
+    expect(none.stderr).toMatch(/no images \(jpg, png, webp, gif, avif\) found under/);
     expect(existsSync(join(root, 'x'))).toBe(false);
   });
 
@@ -186,5 +188,7 @@ describe('bad input to the indexer', () => {
     const run = runCli('build-index', ['--catalog', catalog, '--labels', custom, '--category-column', 'kind', '--out', out, '--cache', cache, '--gate-sample', '5']);
     expect(run.code).toBe(0);
     expect(artifacts(out).manifest.categories.map((c) => c.name)).toEqual(expect.arrayContaining(['Shirt', 'Denim']));
+    // The optional columns it lacks are named: colours are predicted, names left out.
+    expect(run.stderr).toMatch(/no baseColour, productDisplayName, gender column: predicted or left out/);
   });
 });

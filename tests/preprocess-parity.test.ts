@@ -9,8 +9,8 @@ import { loadModelsConfig } from '../src/assets/node/config.js';
 import { ASSETS_DIR } from '../src/assets/node/paths.js';
 import { decodeImage } from '../src/imaging/node/decode.js';
 import { rgbaToRgbOnWhite, type RgbImage } from '../src/imaging/shared/image.js';
-import { preprocess, shortestEdgeSize } from '../src/imaging/shared/preprocess.js';
-import { resize, type Resample } from '../src/imaging/shared/resample.js';
+import { preprocess, REDUCING_GAP, shortestEdgeSize } from '../src/imaging/shared/preprocess.js';
+import { reduce, reducingFactors, resize, type Resample } from '../src/imaging/shared/resample.js';
 import { loadImageEmbedders } from '../src/models/node/load.js';
 import { resolveProfile } from '../src/models/shared/manifest.js';
 import type { ImageEmbedders } from '../src/models/shared/embed.js';
@@ -34,12 +34,21 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function pillowResize(src: RgbImage, width: number, height: number, resample: Resample): Uint8Array {
+function pillow(src: RgbImage, ...args: (string | number)[]): Uint8Array {
   writeFileSync(join(work, 'in.raw'), src.data);
-  const args = [join(work, 'in.raw'), src.width, src.height, width, height, resample, join(work, 'out.raw')].map(String);
+  execFileSync(PYTHON, [join(import.meta.dirname, 'helpers/pillow.py'), join(work, 'in.raw'), ...[src.width, src.height, ...args, join(work, 'out.raw')].map(String)]);
+  return new Uint8Array(readFileSync(join(work, 'out.raw')));
+}
+
+/** Pillow's `Image.resize((width, height), resample[, reducing_gap=gap])`. */
+function pillowResize(src: RgbImage, width: number, height: number, resample: Resample, gap?: number): Uint8Array {
+  writeFileSync(join(work, 'in.raw'), src.data);
+  const args = [join(work, 'in.raw'), src.width, src.height, width, height, resample, join(work, 'out.raw'), ...(gap === undefined ? [] : [gap])].map(String);
   execFileSync(PYTHON, [join(import.meta.dirname, 'helpers/pillow.py'), ...args]);
   return new Uint8Array(readFileSync(join(work, 'out.raw')));
 }
+
+const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
 
 async function rgbOf(path: string): Promise<RgbImage> {
   return rgbaToRgbOnWhite(await decodeImage(new Uint8Array(readFileSync(path))));
@@ -74,6 +83,43 @@ describe('resampling is bit-exact with Pillow', () => {
     for (const [w, h, ow, oh, r] of [[37, 53, 224, 320, 'bicubic'], [501, 303, 97, 59, 'bilinear'], [1000, 7, 13, 3, 'bicubic']] as const) {
       const src = noise(w, h, w * h);
       expect(Buffer.from(resize(src, ow, oh, r).data).equals(Buffer.from(pillowResize(src, ow, oh, r)))).toBe(true);
+    }
+  });
+
+  it("box reduction is Pillow's Image.reduce for every factor shape, remainders included", () => {
+    // 1×N, N×1, Pillow's special cases 2×2 to 5×5, the general N×M; sizes that leave a partial last row and column.
+    const cases = [[40, 9, 1, 3], [9, 40, 3, 1], [64, 63, 1, 2], [64, 64, 2, 1], [11, 7, 2, 2], [10, 10, 3, 3], [23, 17, 4, 4], [26, 31, 5, 5], [30, 30, 6, 6], [101, 77, 7, 6], [97, 89, 9, 13]];
+    for (const [w, h, fx, fy] of cases as [number, number, number, number][]) {
+      const src = noise(w, h, w * 7 + h);
+      expect(same(reduce(src, fx, fy).data, pillow(src, 'reduce', fx, fy)), `${w}x${h} by ${fx}x${fy}`).toBe(true);
+    }
+  });
+
+  it('a large photo is reduced then resampled exactly as Pillow resize(..., reducing_gap=3) does', () => {
+    // Noise (the hardest case for rounding) and a real photo blown up, both ≥ 3× the model input in each dimension.
+    const photo = resize(noise(30, 40, 1), 2000, 2700, 'bicubic');
+    for (const [src, w, h, r] of [
+      [noise(2400, 3200, 5600), 256, 341, 'bilinear'],
+      [noise(2001, 1333, 3334), 224, 149, 'bicubic'],
+      [photo, 224, 224, 'bicubic'],
+      [photo, 256, 341, 'bilinear'],
+    ] as [RgbImage, number, number, Resample][]) {
+      const factors = reducingFactors(src.width, src.height, w, h, REDUCING_GAP);
+      expect(factors[0] * factors[1], 'the case must exercise the reduction').toBeGreaterThan(1);
+      expect(same(resize(src, w, h, r, REDUCING_GAP).data, pillowResize(src, w, h, r, REDUCING_GAP)), `${src.width}x${src.height} → ${w}x${h} ${r}`).toBe(true);
+    }
+  });
+
+  it('the reduction flattens alpha onto white pixel by pixel, as rgbaToRgbOnWhite does before a resize', () => {
+    const random = seededRandom(42);
+    const rgba = { width: 1200, height: 900, data: Uint8Array.from({ length: 1200 * 900 * 4 }, (_, i) => (i % 4 === 3 && random() < 0.7 ? 255 : Math.floor(random() * 256))) };
+    expect(same(resize(rgba, 224, 224, 'bicubic', 2).data, resize(rgbaToRgbOnWhite(rgba), 224, 224, 'bicubic', 2).data)).toBe(true);
+  });
+
+  it('photos under 3× the model input (catalog shots, 900×1200 query photos) are not reduced: plain Pillow resize', async () => {
+    const src = await rgbOf(join(QUERY_IMAGES_DIR, '10000.jpg'));
+    for (const [w, h] of [[224, 224], [256, 256], shortestEdgeSize(src.width, src.height, 224), shortestEdgeSize(src.width, src.height, 256)] as [number, number][]) {
+      expect(reducingFactors(src.width, src.height, w, h, REDUCING_GAP)).toEqual([1, 1]);
     }
   });
 });

@@ -10,12 +10,33 @@ import { errorResponse, type SearchResponse } from '../src/search/shared/respons
 
 let engine: Promise<WorkerSearchEngine> | null = null;
 
+// A worker's Content-Security-Policy violations are not shown in the page's console: say them here, so that a host
+// whose policy blocks something the engine needs shows why (and the browser tests see it).
+self.addEventListener('securitypolicyviolation', (event) => {
+  console.error(`Content-Security-Policy violation in the search worker: ${event.effectiveDirective} blocked ${event.blockedURI || 'inline code'}`);
+});
+
 /** DOMExceptions (storage, decoding) often carry their meaning in the name, not the message. */
 function message(error: unknown): string {
   if (error instanceof DOMException) return error.message ? `${error.name}: ${error.message}` : error.name;
   return error instanceof Error ? error.message : String(error);
 }
 const labelOf = (image: Blob) => (image instanceof File && image.name ? image.name : 'image');
+
+/**
+ * Failures after which this worker is not to be trusted: memory ran out (an allocation failed, or the WASM runtime
+ * aborted) — onnxruntime's WASM heap does not recover from an abort. The search answers with a clear error, then
+ * the worker ends itself, and the page, which watches its lifeline, starts a fresh one.
+ */
+function exhausted(error: unknown): boolean {
+  if (typeof WebAssembly !== 'undefined' && error instanceof WebAssembly.RuntimeError) return true;
+  return /allocation failed|out of memory|bad_alloc|\bOOM\b|Aborted\(|memory access out of bounds/i.test(message(error));
+}
+
+function endAfterReply(): void {
+  // Comlink posts the reply in a microtask; this runs after it.
+  setTimeout(() => self.close(), 50);
+}
 
 function loaded(): Promise<WorkerSearchEngine> {
   if (!engine) throw new Error('the search engine was not asked to load');
@@ -41,6 +62,10 @@ const api: SearchWorkerApi = {
     try {
       return await ready.search(image, request, labelOf(image));
     } catch (error) {
+      if (exhausted(error)) {
+        endAfterReply();
+        return errorResponse(`${labelOf(image)}: the search engine ran out of memory on this photo (${message(error)}) — it is restarting; try again, or use a smaller photo`);
+      }
       return errorResponse(`${labelOf(image)}: search failed — ${message(error)}`);
     }
   },
@@ -48,6 +73,21 @@ const api: SearchWorkerApi = {
   async embed(image: Blob) {
     return (await loaded()).embed(image, labelOf(image));
   },
+
+  holdLifeline(name: string): Promise<boolean> {
+    const locks = (navigator as Partial<Pick<WorkerNavigator, 'locks'>>).locks;
+    if (!locks) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      locks
+        .request(name, () => {
+          resolve(true);
+          return new Promise<never>(() => undefined); // held until the worker ends
+        })
+        .catch(() => resolve(false));
+    });
+  },
+
+  ping: () => Promise.resolve(true),
 };
 
 expose(api);

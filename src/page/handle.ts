@@ -2,7 +2,7 @@ import type { EngineInfo, ImageEmbedding, SearchRequest, SearchResponse } from '
 
 /** `window.__vitrine`: the calls the page makes, for tests and the curious (console). */
 export interface VitrineHandle {
-  /** Resolves when models and index are loaded and warmed up. */
+  /** Resolves when models and index are loaded and warmed up — by a replacement worker, after one was lost. */
   readonly ready: Promise<EngineInfo>;
   search(image: Blob, request?: SearchRequest): Promise<SearchResponse>;
   embed(image: Blob): Promise<ImageEmbedding>;

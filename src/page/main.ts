@@ -1,6 +1,6 @@
-import { proxy, wrap } from 'comlink';
 import type { SearchRequest } from '../search/shared/policy.js';
-import type { EngineInfo, SearchWorkerApi } from '../search/worker/api.js';
+import type { EngineInfo } from '../search/worker/api.js';
+import { SearchEngineClient } from './engine-client.js';
 import type { VitrineHandle } from './handle.js';
 import { describeEngine, showLoadEvent, type LoadingView } from './loading.js';
 import { watchPhotoInput } from './photo-input.js';
@@ -32,9 +32,6 @@ const loading: LoadingView = {
 const dataBase = new URL(import.meta.env.BASE_URL, document.baseURI);
 const catalogBase = new URL('catalog/', dataBase);
 
-const worker = new Worker(new URL('../../workers/search.worker.ts', import.meta.url), { type: 'module', name: 'vitrine-search' });
-const engine = wrap<SearchWorkerApi>(worker);
-
 function option(value: string): HTMLOptionElement {
   const node = document.createElement('option');
   node.value = value;
@@ -61,20 +58,56 @@ function setStatus(kind: string, text: string): void {
   status.textContent = text;
 }
 
-const ready = engine.load(dataBase.href, proxy((event) => showLoadEvent(loading, event)));
-ready.then(
-  (info) => {
-    performance.mark('vitrine:ready');
-    fillControls(info);
-    loading.box.hidden = true;
-    engineInfo.textContent = describeEngine(info, performance.now());
-    if (status.dataset.status === 'loading') setStatus('ready', `Ready — drop a photo to search ${info.products.toLocaleString('en')} products`);
-  },
-  (error: unknown) => {
-    loading.box.hidden = true;
-    setStatus('error', `The search engine could not load: ${error instanceof Error ? error.message : String(error)}`);
+/**
+ * Asks the browser to keep the cached models and index under storage pressure (granted by heuristics in Chromium
+ * and Safari; Firefox asks the shopper). Only once something was downloaded into the cache, and only once.
+ */
+async function requestPersistentStorage(info: EngineInfo): Promise<void> {
+  const storage = navigator.storage as Partial<StorageManager> | undefined;
+  if (info.files.fromNetwork === 0 || !storage?.persist || !storage.persisted) return;
+  try {
+    if (!(await storage.persisted())) await storage.persist();
+  } catch {
+    // Not allowed here (an embedded frame, a browser setting): the cache still works, it may just be evicted.
+  }
+}
+
+// The worker is replaced if it dies (crash, out of memory, stuck): see engine-client.ts.
+const engine = new SearchEngineClient(
+  () => new Worker(new URL('../../workers/search.worker.ts', import.meta.url), { type: 'module', name: 'vitrine-search' }),
+  dataBase.href,
+  {
+    onLoadEvent: (event) => showLoadEvent(loading, event),
+    onReady(info, restarted) {
+      loading.box.hidden = true;
+      engineInfo.textContent = describeEngine(info, performance.now());
+      if (restarted) {
+        if (status.dataset.status === 'restarting') setStatus('ready', `The search engine restarted — drop a photo to search ${info.products.toLocaleString('en')} products`);
+        return;
+      }
+      performance.mark('vitrine:ready');
+      fillControls(info);
+      if (status.dataset.status === 'loading') setStatus('ready', `Ready — drop a photo to search ${info.products.toLocaleString('en')} products`);
+      void requestPersistentStorage(info);
+    },
+    onWorkerLost(reason, gaveUp) {
+      if (gaveUp) {
+        loading.box.hidden = true;
+        setStatus('error', `The search engine keeps stopping (${reason}) — reload the page to start it again`);
+        return;
+      }
+      // A search that was running reports the loss itself; otherwise say what is happening.
+      if (status.dataset.status !== 'searching') setStatus('restarting', `The search engine stopped (${reason}) — restarting it…`);
+      loading.label.textContent = 'Restarting the search engine…';
+      loading.box.hidden = false;
+    },
   },
 );
+const ready = engine.ready;
+ready.catch((error: unknown) => {
+  loading.box.hidden = true;
+  setStatus('error', `The search engine could not load: ${error instanceof Error ? error.message : String(error)}`);
+});
 
 let current: File | null = null;
 
@@ -124,7 +157,9 @@ for (const select of [categorySelect, topKSelect]) {
 }
 
 const handle: VitrineHandle = {
-  ready,
+  get ready() {
+    return engine.ready;
+  },
   search: (image, req = {}) => engine.search(image, req),
   embed: (image) => engine.embed(image),
 };

@@ -35,8 +35,18 @@ interface StoredFile {
   readonly storedAt: number;
 }
 
+/** Downloads tried per file: a connection cut short or a corrupted transfer usually succeeds the next time. */
+const DOWNLOAD_ATTEMPTS = 3;
+
 class DownloadError extends Error {
   override name = 'DownloadError';
+  constructor(
+    message: string,
+    /** Worth another try (network failure, short or corrupted body, server error); not for a 404. */
+    readonly transient: boolean,
+  ) {
+    super(message);
+  }
 }
 
 function request<T>(req: IDBRequest<T>): Promise<T> {
@@ -79,24 +89,33 @@ async function download(file: VerifiedFile, progress: (loaded: number) => void):
     // The copy kept in IndexedDB is the cache: a second one in the HTTP cache would only double the storage.
     response = await fetch(file.url, { cache: 'no-store' });
   } catch (error) {
-    throw new DownloadError(`${file.path}: download failed (${describe(error)})`);
+    throw new DownloadError(`${file.path}: download failed (${describe(error)})`, true);
   }
-  if (!response.ok || !response.body) throw new DownloadError(`${file.path}: the server answered HTTP ${response.status}`);
+  if (!response.ok || !response.body) {
+    const transient = response.status >= 500 || response.status === 408 || response.status === 429;
+    throw new DownloadError(`${file.path}: the server answered HTTP ${response.status}`, transient);
+  }
   const out = new Uint8Array(file.bytes);
   const reader = response.body.getReader();
   let loaded = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch (error) {
+      throw new DownloadError(`${file.path}: the download broke off after ${loaded} of ${file.bytes} bytes (${describe(error)})`, true);
+    }
+    const { done, value } = chunk;
     if (done) break;
     if (loaded + value.byteLength > file.bytes) {
       await reader.cancel();
-      throw new DownloadError(`${file.path}: the server sent more than the ${file.bytes} bytes the manifest lists — it holds another build`);
+      throw new DownloadError(`${file.path}: the server sent more than the ${file.bytes} bytes the manifest lists — it holds another build`, true);
     }
     out.set(value, loaded);
     loaded += value.byteLength;
     progress(loaded);
   }
-  if (loaded !== file.bytes) throw new DownloadError(`${file.path}: received ${loaded} of ${file.bytes} bytes`);
+  if (loaded !== file.bytes) throw new DownloadError(`${file.path}: received ${loaded} of ${file.bytes} bytes (the download was cut short)`, true);
   return out;
 }
 
@@ -126,14 +145,24 @@ export class FileCache {
       return cached;
     }
     let lastPercent = -1;
-    const bytes = await download(file, (loaded) => {
-      const percent = Math.floor((100 * loaded) / Math.max(1, file.bytes));
-      if (percent === lastPercent) return; // one event per percent is plenty for a progress bar
-      lastPercent = percent;
-      onProgress({ ...base, loaded, percent, source: 'network', done: false });
-    });
-    if ((await sha256Hex(bytes)) !== file.sha256) {
-      throw new DownloadError(`${file.path}: downloaded, but its checksum differs from the manifest — the server holds another build`);
+    let bytes: Uint8Array<ArrayBuffer>;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        bytes = await download(file, (loaded) => {
+          // A retry starts again from 0: the bar holds still until it catches up, it never runs backwards.
+          const percent = Math.floor((100 * loaded) / Math.max(1, file.bytes));
+          if (percent <= lastPercent) return; // one event per percent is plenty for a progress bar
+          lastPercent = percent;
+          onProgress({ ...base, loaded, percent, source: 'network', done: false });
+        });
+        if ((await sha256Hex(bytes)) !== file.sha256) {
+          throw new DownloadError(`${file.path}: downloaded, but its checksum differs from the manifest — the server holds another build, or the file is damaged there`, true);
+        }
+        break;
+      } catch (error) {
+        if (!(error instanceof DownloadError) || !error.transient) throw error;
+        if (attempt >= DOWNLOAD_ATTEMPTS) throw new DownloadError(`${error.message} (tried ${attempt} times)`, false);
+      }
     }
     this.downloaded.push({ file, bytes });
     onProgress({ ...base, loaded: file.bytes, percent: 100, source: 'network', done: true });

@@ -4,6 +4,8 @@ import { CsvError, parseCsv } from '../shared/csv.js';
 /** What the build takes from a labels file (Kaggle styles.csv columns by default). */
 export interface ProductLabel {
   readonly id: string;
+  /** Line of the labels file it came from (for reports). */
+  readonly line: number;
   readonly category: string;
   readonly color: string | null;
   readonly name: string | null;
@@ -14,6 +16,8 @@ export interface LabelsTable {
   readonly byId: ReadonlyMap<string, ProductLabel>;
   /** Rows that could not be used, with their line and why: reported, not fatal. */
   readonly problems: readonly string[];
+  /** Optional columns the file lacks (colour, name, gender): those facts are predicted or left out. */
+  readonly missingColumns: readonly string[];
 }
 
 export interface LabelColumns {
@@ -90,8 +94,9 @@ export async function readLabels(path: string, columns: LabelColumns = KAGGLE_CO
       problems.push(`line ${line}: id ${id} appears again (first row kept)`);
       continue;
     }
-    byId.set(id, { id, category, color: cell(colorCol), name: cell(nameCol), gender: cell(genderCol) });
+    byId.set(id, { id, line, category, color: cell(colorCol), name: cell(nameCol), gender: cell(genderCol) });
   }
   if (byId.size === 0) throw new LabelsError(`labels file ${path}: no usable rows (${problems.slice(0, 3).join('; ')})`);
-  return { byId, problems };
+  const missingColumns = [columns.color, columns.name, columns.gender].filter((name) => col(name) < 0);
+  return { byId, problems, missingColumns };
 }

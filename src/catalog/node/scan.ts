@@ -1,7 +1,13 @@
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join, relative, sep } from 'node:path';
 
-export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp']);
+/** What a catalog photo may be: the formats both decoders read (see imaging/shared/sniff.ts). */
+export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.avif']);
+/**
+ * Image files neither decoder reads. They are picked up too, so the build reports each with what to do (convert
+ * the iPhone's HEIC photos…) instead of silently leaving products out.
+ */
+export const REFUSED_IMAGE_EXTENSIONS = new Set(['.heic', '.heif', '.svg', '.tif', '.tiff', '.bmp']);
 
 export interface CatalogImage {
   /** Path relative to the catalog folder, with forward slashes. */
@@ -22,7 +28,7 @@ export async function scanCatalog(root: string): Promise<CatalogImage[]> {
       // Symbolic links count as what they point to (a catalog assembled from links is common).
       const target = entry.isSymbolicLink() ? await stat(path).catch(() => null) : entry;
       if (target?.isDirectory()) await walk(path);
-      else if (target?.isFile() && IMAGE_EXTENSIONS.has(extname(entry.name).toLowerCase())) {
+      else if (target?.isFile() && (IMAGE_EXTENSIONS.has(extname(entry.name).toLowerCase()) || REFUSED_IMAGE_EXTENSIONS.has(extname(entry.name).toLowerCase()))) {
         found.push({
           relativePath: relative(root, path).split(sep).join('/'),
           absolutePath: path,

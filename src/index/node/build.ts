@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile, rename, rm } from 'node:fs/promises';
+import { readdir, readFile, rename, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { buildHnsw } from '../../ann/node/env.js';
@@ -63,7 +63,7 @@ export class BuildError extends Error {
 }
 
 /** Bumped when pre-processing changes what an image embeds to, so cached vectors are not reused. */
-const EMBEDDING_RECIPE = 1;
+const EMBEDDING_RECIPE = 2;
 const CALIBRATION_PAIRS = 20_000;
 const SEED = 20261123;
 
@@ -115,6 +115,39 @@ function uniqueSlugs(names: readonly string[]): Map<string, string> {
   );
 }
 
+const isRunning = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Tidies what a build killed part-way leaves beside `outDir`: its staging folder (never swapped in, so harmless,
+ * but large) and, if it died between the two renames of the swap, puts the previous artifacts back where readers
+ * expect them. Folders of builds still running (another process) are left alone.
+ */
+export async function recoverInterruptedBuild(outDir: string, log: (message: string) => void): Promise<void> {
+  const parent = dirname(outDir);
+  const base = basename(outDir);
+  if (!existsSync(parent)) return;
+  const leftovers = (await readdir(parent))
+    .map((name) => ({ name, match: name.startsWith(`.${base}.staging-`) || name.startsWith(`${base}.previous-`) ? /-(\d+)$/.exec(name) : null }))
+    .filter((e) => e.match && !isRunning(Number(e.match[1])));
+  for (const { name } of leftovers) {
+    const path = join(parent, name);
+    if (name.startsWith(`${base}.previous-`) && !existsSync(outDir) && existsSync(join(path, MANIFEST_FILE))) {
+      await rename(path, outDir);
+      log(`restored the previous artifacts in ${outDir} (a build was interrupted while swapping them)`);
+    } else {
+      await rm(path, { recursive: true, force: true });
+      log(`removed ${name}, left by an interrupted build`);
+    }
+  }
+}
+
 export async function buildIndex(options: BuildOptions): Promise<BuildResult> {
   const { progress } = options;
   const log = (message: string) => progress.line(message);
@@ -146,16 +179,18 @@ export async function buildIndex(options: BuildOptions): Promise<BuildResult> {
   let since = performance.now();
   if (!existsSync(catalogDir)) throw new BuildError(`catalog folder ${catalogDir} does not exist`);
   const images = await scanCatalog(catalogDir);
-  if (images.length === 0) throw new BuildError(`no images (jpg, png, webp) found under ${catalogDir}`);
+  if (images.length === 0) throw new BuildError(`no images (jpg, png, webp, gif, avif) found under ${catalogDir}`);
   const labels: LabelsTable | null = options.labelsPath
     ? await readLabels(options.labelsPath, { ...KAGGLE_COLUMNS, ...options.labelColumns })
     : null;
   if (labels) {
     const stems = new Set(images.map((i) => i.stem));
-    const unknown = [...labels.byId.keys()].filter((id) => !stems.has(id)).length;
-    log(`labels: ${labels.byId.size} rows, ${labels.problems.length} unusable, ${unknown} ids without an image`);
-    for (const problem of labels.problems.slice(0, 20)) log(`  ${problem}`);
-    if (labels.problems.length > 20) log(`  … and ${labels.problems.length - 20} more`);
+    const unknown = [...labels.byId.values()].filter((label) => !stems.has(label.id));
+    log(`labels: ${labels.byId.size} rows, ${labels.problems.length} unusable, ${unknown.length} ids without an image`);
+    const report = [...labels.problems, ...unknown.map((label) => `line ${label.line}: id ${label.id} has no image in the catalog folder`)];
+    for (const problem of report.slice(0, 20)) log(`  ${problem}`);
+    if (report.length > 20) log(`  … and ${report.length - 20} more`);
+    if (labels.missingColumns.length) log(`  no ${labels.missingColumns.join(', ')} column: predicted or left out`);
   }
   lap('scan', since);
   log(`catalog: ${images.length} images under ${catalogDir}`);
@@ -172,6 +207,7 @@ export async function buildIndex(options: BuildOptions): Promise<BuildResult> {
     },
     { semantic: profile.imageSemantic.spec.dim, visual: profile.visual.spec.dim },
   );
+  await recoverInterruptedBuild(outDir, log);
   const workers = options.workers ?? availableParallelism();
   const pool = await EmbedPool.start({ profile: profile.name, assetsDir, augmentCopies: indexConfig.augmentCopies, framing: indexConfig.framing, workers });
   const staging = join(dirname(outDir), `.${basename(outDir)}.staging-${process.pid}`);

@@ -16,8 +16,12 @@ import { normalize, row, type Matrix } from '../../vectors/shared/vector.js';
 /** Reads one artifact file and checks it against its manifest record (size + SHA-256), however it is stored. */
 export type ReadArtifact = (file: ArtifactFile) => Promise<Uint8Array>;
 
-/** Opens an HNSW graph file for search; `rows` = every entry row it holds. */
-export type OpenHnsw = (bytes: Uint8Array, file: ArtifactFile, dim: number, rows: number, efSearch: number) => Promise<AnnIndex>;
+/**
+ * Opens an HNSW graph file for search; `rows` = every entry row it holds. `null` = this environment cannot open a
+ * graph (the browser refuses the storage hnswlib-wasm loads through): the scope is then scanned exactly — the
+ * same neighbours or better, slower on a large catalog.
+ */
+export type OpenHnsw = (bytes: Uint8Array, file: ArtifactFile, dim: number, rows: number, efSearch: number) => Promise<AnnIndex | null>;
 
 export interface CategoryScope {
   readonly record: CategoryRecord;
@@ -81,7 +85,7 @@ export async function openCatalog(manifest: ArtifactManifest, read: ReadArtifact
   const openScope = async (index: ScopeIndex, rows: Uint32Array): Promise<AnnIndex> => {
     if (index.kind === 'exact') return new ExactIndex(semantic, rows);
     const file = fileRecord(manifest, index.file);
-    return openHnsw(await read(file), file, semantic.dim, rows.length, manifest.search.efSearch);
+    return (await openHnsw(await read(file), file, semantic.dim, rows.length, manifest.search.efSearch)) ?? new ExactIndex(semantic, rows);
   };
 
   const allRows = Uint32Array.from({ length: manifest.counts.entries }, (_, i) => i);

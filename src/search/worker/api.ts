@@ -34,7 +34,15 @@ export interface EngineInfo {
   readonly categories: readonly string[];
   /** Categories the classifier knows but the catalog lacks (choosing one shows the strict "no match"). */
   readonly absentCategories: readonly string[];
-  readonly files: { readonly fromCache: number; readonly fromNetwork: number; readonly bytesDownloaded: number; readonly notCached: readonly string[] };
+  readonly files: {
+    readonly fromCache: number;
+    readonly fromNetwork: number;
+    readonly bytesDownloaded: number;
+    /** "path (could not cache: why)" for each file the browser would not store (quota, private mode). */
+    readonly notCached: readonly string[];
+    /** HNSW graphs that could not be opened for want of storage (hnswlib-wasm loads through IndexedDB): scanned exactly instead. */
+    readonly scannedExactly: readonly string[];
+  };
   readonly timings: { readonly loadMs: number; readonly warmUpMs: number };
 }
 
@@ -48,4 +56,12 @@ export interface SearchWorkerApi {
   search(image: Blob, request: SearchRequest): Promise<SearchResponse>;
   /** A photo's unit semantic and visual embeddings (for parity checks against the Node build). */
   embed(image: Blob): Promise<ImageEmbedding>;
+  /**
+   * Takes the Web Lock `name` and holds it for as long as this worker lives; resolves once it is held (false where
+   * the browser has no Web Locks). The page then asks for the same lock: it is granted the moment the worker ends,
+   * however it ends (crash, out of memory, closed), which is how the page notices a dead worker at once.
+   */
+  holdLifeline(name: string): Promise<boolean>;
+  /** Answers at once: the page's check, while a call is pending, that the worker is still responsive. */
+  ping(): Promise<true>;
 }

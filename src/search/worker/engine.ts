@@ -7,7 +7,7 @@ import { embedImages, type ImageEmbedders, type ImageEmbedding } from '../../mod
 import { ImageEmbedder } from '../../models/shared/embedders.js';
 import type { ImageEncoderSpec } from '../../models/shared/manifest.js';
 import { chooseRuntime } from '../../models/worker/runtime.js';
-import { openCatalog, type SearchCatalog } from '../shared/catalog.js';
+import { openCatalog, type OpenHnsw, type SearchCatalog } from '../shared/catalog.js';
 import { searchCatalog, type SearchRequest } from '../shared/policy.js';
 import { assertJsonSafe, errorResponse, type SearchResponse } from '../shared/response.js';
 import type { EngineInfo, LoadEvent } from './api.js';
@@ -72,7 +72,7 @@ class Downloads {
     return this.start(this.pending.splice(index, 1)[0]!);
   }
 
-  summary(): Omit<EngineInfo['files'], 'notCached'> {
+  summary(): Omit<EngineInfo['files'], 'notCached' | 'scannedExactly'> {
     const network = this.finished.filter((p) => p.source === 'network');
     return {
       fromCache: this.finished.length - network.length,
@@ -137,8 +137,20 @@ export class WorkerSearchEngine {
     const embedder = async (record: EncoderRecord<ImageEncoderSpec>, file: VerifiedFile) =>
       ImageEmbedder.load(runtime.ort, await downloads.get(file.path), record.spec, runtime.sessionOptions);
     const readArtifact = (file: ArtifactFile) => downloads.get(`artifacts/${file.path}`);
+    const scannedExactly: string[] = [];
+    // hnswlib-wasm loads a graph through IndexedDB: where the browser refuses storage (private mode, no quota) the
+    // scope is scanned exactly instead of failing the page.
+    const openGraph: OpenHnsw = async (bytes, file, dim, rows, efSearch) => {
+      try {
+        return await openHnsw(bytes, dim, rows, efSearch);
+      } catch (error) {
+        if (!(error instanceof DOMException)) throw error;
+        scannedExactly.push(`${file.path} (${error.name}: scanned exactly)`);
+        return null;
+      }
+    };
     const [catalog, semanticEmbedder, visualEmbedder] = await Promise.all([
-      openCatalog(manifest, readArtifact, (bytes, _file, dim, rows, efSearch) => openHnsw(bytes, dim, rows, efSearch)),
+      openCatalog(manifest, readArtifact, openGraph),
       embedder(imageSemantic, models.imageSemantic),
       embedder(visual, models.visual),
     ]);
@@ -164,7 +176,7 @@ export class WorkerSearchEngine {
       defaultTopK: manifest.search.topK,
       categories: manifest.categories.map((c) => c.name).sort((a, b) => a.localeCompare(b)),
       absentCategories: manifest.prompts.categories.filter((c) => !stocked.has(categoryKey(c))).sort((a, b) => a.localeCompare(b)),
-      files: { ...downloads.summary(), notCached },
+      files: { ...downloads.summary(), notCached, scannedExactly },
       timings: { loadMs: now - started, warmUpMs: now - warmUpStarted },
     };
     return new WorkerSearchEngine(catalog, embedders, info);

@@ -1,0 +1,67 @@
+import type { Plugin } from 'vite';
+
+/**
+ * The Content-Security-Policy of the built app (`vite preview`, and what docs/security.md asks static hosts to
+ * send). Everything the page and its workers load comes from this origin; the policy says so and nothing more:
+ *
+ * - default-src 'self'              anything not named below: this origin only (fonts, manifests, media…)
+ * - script-src 'self' 'wasm-unsafe-eval'
+ *                                   scripts and module workers are files from this origin — no inline script, no
+ *                                   eval — and WebAssembly may be compiled (onnxruntime-web, hnswlib-wasm); that
+ *                                   allows compiling WASM, not evaluating JavaScript strings
+ * - worker-src 'self'               the search worker and onnxruntime's thread workers (it spawns them from its own
+ *                                   same-origin script URL; it would use blob: only for a cross-origin script)
+ * - connect-src 'self'              fetches: the manifest, models, index files — nothing leaves for another origin
+ * - img-src 'self' blob: data:      product photos (self), the shopper's photo preview (a blob: URL of the local
+ *                                   file, never uploaded), the favicon (a data: SVG in index.html)
+ * - style-src 'self'                the one stylesheet; no inline style
+ * - object-src 'none', base-uri 'none', form-action 'none', frame-ancestors 'none'
+ *                                   no plugins, no <base> rewriting of relative URLs, no form posts, and no framing
+ *                                   by another site (clickjacking); frame-ancestors only works as a header
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self' blob: data:",
+  "style-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/**
+ * The dev server (`npm run dev`) only: Vite's hot reload talks over a WebSocket (ws:) and injects the CSS of
+ * changed modules and its error overlay as inline styles. Scripts stay as strict as in production.
+ */
+export const DEV_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace("connect-src 'self'", "connect-src 'self' ws: wss:").replace(
+  "style-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+);
+
+/** Sent with every response, besides the policy: no MIME sniffing, no referrer, no powerful features. */
+const HARDENING = {
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Permissions-Policy': 'camera=(), microphone=(), geolocation=(), payment=(), usb=()',
+} as const;
+
+export const SECURITY_HEADERS = { 'Content-Security-Policy': CONTENT_SECURITY_POLICY, ...HARDENING } as const;
+export const DEV_SECURITY_HEADERS = { 'Content-Security-Policy': DEV_CONTENT_SECURITY_POLICY, ...HARDENING } as const;
+
+/**
+ * Also writes the policy into the built index.html as a <meta> tag, for static hosts that cannot send headers
+ * (frame-ancestors is ignored there, and workers follow their own script's headers, so the header is preferred).
+ */
+export function cspMetaTag(): Plugin {
+  const policy = CONTENT_SECURITY_POLICY.split('; ')
+    .filter((d) => !d.startsWith('frame-ancestors'))
+    .join('; ');
+  return {
+    name: 'vitrine-csp-meta',
+    apply: 'build',
+    transformIndexHtml: () => [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: policy }, injectTo: 'head-prepend' }],
+  };
+}
