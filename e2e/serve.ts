@@ -11,7 +11,7 @@ import { E2E_PORT } from './config.js';
 
 await ensureAssets();
 process.env.VITRINE_ARTIFACTS = await ensureTestArtifacts();
-const outDir = join(TEST_ROOT, 'dist');
+const outDir = join(TEST_ROOT, `dist-${E2E_PORT}`);
 await build({ root: PROJECT_ROOT, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
 const server = await preview({ root: PROJECT_ROOT, build: { outDir }, preview: { port: E2E_PORT, strictPort: true, open: false } });
 server.printUrls();
