@@ -11,6 +11,7 @@ import { join, relative, resolve } from 'node:path';
 import { build, preview } from 'vite';
 import { loadDatasets, loadModelsConfig, loadSearchDefaults } from '../src/assets/node/config.js';
 import { ASSETS_DIR, PROJECT_ROOT } from '../src/assets/node/paths.js';
+import { EMBEDDING_RECIPE } from '../src/index/node/recipe.js';
 import { MANIFEST_FILE, STATS_FILE, validateManifest } from '../src/index/shared/format.js';
 
 const DEMO_ARTIFACTS = join(PROJECT_ROOT, 'artifacts/demo');
@@ -43,8 +44,9 @@ function staleness(): string | null {
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
   }
-  const stats = JSON.parse(readFileSync(join(DEMO_ARTIFACTS, STATS_FILE), 'utf8')) as { catalog: string };
+  const stats = JSON.parse(readFileSync(join(DEMO_ARTIFACTS, STATS_FILE), 'utf8')) as { catalog: string; embedding_recipe?: number };
   if (resolve(stats.catalog) !== resolve(CATALOG_IMAGES)) return `it was built from ${stats.catalog}`;
+  if (stats.embedding_recipe !== EMBEDDING_RECIPE) return 'the pre-processing changed since it was built';
   const defaults = loadSearchDefaults();
   if (canonical(manifest.index) !== canonical(defaults.index) || canonical(manifest.search) !== canonical(defaults.search)) {
     return 'config/search.json changed since it was built';

@@ -32,6 +32,7 @@ import { embedCatalog, type EmbeddedImage, type SkippedImage } from './embed-cat
 import { EmbedPool } from './embed-pool.js';
 import { EmbeddingCache } from './embedding-cache.js';
 import { runQualityGates, type GateSample, type QualityReport } from './gates.js';
+import { EMBEDDING_RECIPE } from './recipe.js';
 import { ArtifactWriter, encodeEntryProducts } from './write.js';
 
 export interface BuildOptions {
@@ -62,8 +63,6 @@ export class BuildError extends Error {
   override name = 'BuildError';
 }
 
-/** Bumped when pre-processing changes what an image embeds to, so cached vectors are not reused. */
-const EMBEDDING_RECIPE = 2;
 const CALIBRATION_PAIRS = 20_000;
 const SEED = 20261123;
 
@@ -418,6 +417,7 @@ function statsOf(input: {
     created_at: manifest.createdAt,
     profile: manifest.profile,
     catalog: input.catalogDir,
+    embedding_recipe: EMBEDDING_RECIPE,
     passed: gates.every((g) => g.passed),
     gates,
     counts: {
