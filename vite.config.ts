@@ -2,12 +2,13 @@ import { defaultClientConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 import { hnswlibWithoutEval } from './vite/hnswlib-csp.js';
 import { cspMetaTag, DEV_SECURITY_HEADERS, SECURITY_HEADERS } from './vite/security.js';
+import { serviceWorker } from './vite/service-worker.js';
 import { ISOLATION_HEADERS, vitrineData } from './vite/vitrine-data.js';
 
 export default defineConfig({
   // Relative URLs: the built page works from any folder of any static host.
   base: './',
-  plugins: [vitrineData(), cspMetaTag(), hnswlibWithoutEval()],
+  plugins: [vitrineData(), cspMetaTag(), hnswlibWithoutEval(), serviceWorker()],
   resolve: {
     // onnxruntime-web's builds that load their WASM runtime from `env.wasm.wasmPaths` (files this app serves),
     // instead of bundles that embed the runtime's loader and spawn threads from their own (rebundled) URL.

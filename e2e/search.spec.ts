@@ -89,12 +89,13 @@ test('a photo the classifier is unsure about asks for confirmation; a guess narr
   await expect(status(page)).toHaveAttribute('data-status', 'needs_confirmation');
   await expect(status(page)).toContainText("We aren't sure what this is — here are visual matches");
   await expect(cards(page)).toHaveCount(8);
-  const guesses = page.getByRole('group', { name: 'Is it one of these?' }).getByRole('button');
-  await expect(guesses.first()).toBeVisible();
+  const question = page.getByRole('group', { name: /^Is this .+\?$/ });
+  const yes = question.getByRole('button', { name: /^Yes, search / });
+  await expect(yes).toBeVisible();
   await saveScreenshot(page, testInfo, 'needs-confirmation');
 
-  const guess = (await guesses.first().textContent())!;
-  await searched(page, () => guesses.first().click());
+  const guess = (await yes.textContent())!.replace('Yes, search ', '');
+  await searched(page, () => yes.click());
   await expect(page.getByLabel('Category')).toHaveValue(guess);
   await expect(status(page)).toHaveText(`Found in ${guess}`);
   expect(new Set(await cardCategories(page))).toEqual(new Set([guess]));

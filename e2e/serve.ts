@@ -2,16 +2,15 @@
  * The e2e web server: the test index (built on first use, like the unit tests' global setup), the web app built
  * against it, and `vite preview` serving that build with the same headers as production hosting needs.
  */
-import { join } from 'node:path';
 import { build, preview } from 'vite';
 import { PROJECT_ROOT } from '../src/assets/node/paths.js';
 import { ensureAssets } from '../tests/helpers/assets.js';
-import { ensureTestArtifacts, TEST_ROOT } from '../tests/helpers/test-index.js';
+import { ensureTestArtifacts } from '../tests/helpers/test-index.js';
 import { E2E_PORT } from './config.js';
+import { E2E_DIST as outDir } from './static-host.js';
 
 await ensureAssets();
 process.env.VITRINE_ARTIFACTS = await ensureTestArtifacts();
-const outDir = join(TEST_ROOT, `dist-${E2E_PORT}`);
 await build({ root: PROJECT_ROOT, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
 const server = await preview({ root: PROJECT_ROOT, build: { outDir }, preview: { port: E2E_PORT, strictPort: true, open: false } });
 server.printUrls();

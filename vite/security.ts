@@ -10,7 +10,8 @@ import type { Plugin } from 'vite';
  *                                   eval — and WebAssembly may be compiled (onnxruntime-web, hnswlib-wasm); that
  *                                   allows compiling WASM, not evaluating JavaScript strings
  * - worker-src 'self'               the search worker and onnxruntime's thread workers (it spawns them from its own
- *                                   same-origin script URL; it would use blob: only for a cross-origin script)
+ *                                   same-origin script URL; it would use blob: only for a cross-origin script),
+ *                                   and the offline service worker (sw.js)
  * - connect-src 'self'              fetches: the manifest, models, index files — nothing leaves for another origin
  * - img-src 'self' blob: data:      product photos (self), the shopper's photo preview (a blob: URL of the local
  *                                   file, never uploaded), the favicon (a data: SVG in index.html)
@@ -41,11 +42,14 @@ export const DEV_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace("conn
   "style-src 'self' 'unsafe-inline'",
 );
 
-/** Sent with every response, besides the policy: no MIME sniffing, no referrer, no powerful features. */
+/**
+ * Sent with every response, besides the policy: no MIME sniffing, no referrer, and no powerful features but the
+ * camera, for this page itself only ("Take a photo"; never for a frame from elsewhere).
+ */
 const HARDENING = {
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
-  'Permissions-Policy': 'camera=(), microphone=(), geolocation=(), payment=(), usb=()',
+  'Permissions-Policy': 'camera=(self), microphone=(), geolocation=(), payment=(), usb=()',
 } as const;
 
 export const SECURITY_HEADERS = { 'Content-Security-Policy': CONTENT_SECURITY_POLICY, ...HARDENING } as const;

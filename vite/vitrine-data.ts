@@ -9,7 +9,8 @@ import { MANIFEST_FILE, STATS_FILE, validateManifest, type Product } from '../sr
 /**
  * Serves the data the page's worker fetches, at the URLs it expects:
  *   artifacts/<file>        the index (VITRINE_ARTIFACTS, default artifacts/demo)
- *   models/<model>/<file>   the two image encoders the index was built with (from assets/)
+ *   models/<model>/<file>   the encoders the index was built with (from assets/): the two image encoders, and the
+ *                           text encoder with its tokenizer, which the page fetches on the first query with words
  *   catalog/<image>         product photos (from the catalog folder recorded in index_stats.json)
  * In dev they stream from disk; `vite build` copies exactly these files into the output, so it is plain static
  * hosting (and `vite preview` serves that copy). Only files the manifest names are served: no path leaves the map.
@@ -39,10 +40,10 @@ function dataFiles(dir: string): Map<string, string> {
   // Model folders as config/models.json mirrors them under assets/ (models/node/load.ts resolves them the same way;
   // not imported here because it loads onnxruntime-node).
   const models = loadModelsConfig();
-  for (const record of [manifest.models.imageSemantic, manifest.models.visual]) {
+  for (const record of [manifest.models.imageSemantic, manifest.models.visual, manifest.models.textSemantic]) {
     const mirror = models.models[record.model]?.mirror;
     if (!mirror) throw new Error(`the index was built with model "${record.model}", which config/models.json does not define`);
-    files.set(`models/${record.model}/${record.spec.file}`, join(ASSETS_DIR, mirror, record.spec.file));
+    for (const file of Object.keys(record.files)) files.set(`models/${record.model}/${file}`, join(ASSETS_DIR, mirror, file));
   }
 
   const stats = JSON.parse(readFileSync(join(dir, STATS_FILE), 'utf8')) as { catalog: string };

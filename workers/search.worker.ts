@@ -3,7 +3,7 @@
  * The page talks to it only through Comlink (src/search/worker/api.ts).
  */
 import { expose } from 'comlink';
-import type { EngineInfo, LoadEvent, SearchWorkerApi } from '../src/search/worker/api.js';
+import type { EngineInfo, LoadEvent, SearchWorkerApi, TextModelInfo } from '../src/search/worker/api.js';
 import { WorkerSearchEngine } from '../src/search/worker/engine.js';
 import type { SearchRequest } from '../src/search/shared/policy.js';
 import { errorResponse, type SearchResponse } from '../src/search/shared/response.js';
@@ -43,6 +43,29 @@ function loaded(): Promise<WorkerSearchEngine> {
   return engine;
 }
 
+/** Nothing but a response crosses back to the page: a failure here is a status the page can show. */
+async function answer(
+  label: string,
+  query: { readonly what: string; readonly advice: string },
+  work: (ready: WorkerSearchEngine) => Promise<SearchResponse>,
+): Promise<SearchResponse> {
+  let ready: WorkerSearchEngine;
+  try {
+    ready = await loaded();
+  } catch (error) {
+    return errorResponse(`The search engine could not load: ${message(error)}`);
+  }
+  try {
+    return await work(ready);
+  } catch (error) {
+    if (exhausted(error)) {
+      endAfterReply();
+      return errorResponse(`${label}: the search engine ran out of memory on ${query.what} (${message(error)}) — it is restarting; try again${query.advice}`);
+    }
+    return errorResponse(`${label}: search failed — ${message(error)}`);
+  }
+}
+
 const api: SearchWorkerApi = {
   load(dataBase: string, onEvent: (event: LoadEvent) => void): Promise<EngineInfo> {
     engine ??= WorkerSearchEngine.open(new URL(dataBase), (event) => void onEvent(event)).catch((error: unknown) => {
@@ -51,22 +74,20 @@ const api: SearchWorkerApi = {
     return engine.then((e) => e.info);
   },
 
-  async search(image: Blob, request: SearchRequest): Promise<SearchResponse> {
-    // Nothing but a response crosses back to the page: a failure here is a status the page can show.
-    let ready: WorkerSearchEngine;
+  search(image: Blob, request: SearchRequest, modifier?: string): Promise<SearchResponse> {
+    const label = labelOf(image);
+    return answer(label, { what: 'this photo', advice: ', or use a smaller photo' }, (ready) => ready.search(image, request, label, modifier));
+  },
+
+  searchText(text: string, request: SearchRequest): Promise<SearchResponse> {
+    return answer(`“${text.trim()}”`, { what: 'these words', advice: '' }, (ready) => ready.searchText(text, request));
+  },
+
+  async loadText(onEvent: (event: LoadEvent) => void): Promise<TextModelInfo> {
     try {
-      ready = await loaded();
+      return (await (await loaded()).loadText((event) => void onEvent(event))).info;
     } catch (error) {
-      return errorResponse(`The search engine could not load: ${message(error)}`);
-    }
-    try {
-      return await ready.search(image, request, labelOf(image));
-    } catch (error) {
-      if (exhausted(error)) {
-        endAfterReply();
-        return errorResponse(`${labelOf(image)}: the search engine ran out of memory on this photo (${message(error)}) — it is restarting; try again, or use a smaller photo`);
-      }
-      return errorResponse(`${labelOf(image)}: search failed — ${message(error)}`);
+      throw new Error(message(error));
     }
   },
 

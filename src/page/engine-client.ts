@@ -13,12 +13,14 @@
  */
 import { proxy, wrap, type Remote } from 'comlink';
 import { errorResponse, type SearchResponse } from '../search/shared/response.js';
-import type { EngineInfo, ImageEmbedding, LoadEvent, SearchRequest, SearchWorkerApi } from '../search/worker/api.js';
+import type { EngineInfo, ImageEmbedding, LoadEvent, SearchRequest, SearchWorkerApi, TextModelInfo } from '../search/worker/api.js';
 
 export interface EngineEvents {
   onLoadEvent(event: LoadEvent): void;
   /** Models and index are ready; `restarted` when this is a replacement worker. */
   onReady(info: EngineInfo, restarted: boolean): void;
+  /** The text side a query with words needed has loaded (in this worker: a replacement loads it again on demand). */
+  onTextReady(info: TextModelInfo): void;
   /** The worker ended (why, in words); a replacement is starting, or, when `gaveUp`, not. */
   onWorkerLost(reason: string, gaveUp: boolean): void;
 }
@@ -47,6 +49,8 @@ interface Session {
   /** …which this makes happen. */
   readonly end: (reason: string) => void;
   ready: Promise<EngineInfo>;
+  /** The text side, asked for on the first query with words this worker gets. */
+  text: Promise<TextModelInfo> | null;
   alive: boolean;
   pending: number;
   ping: { sentAt: number } | null;
@@ -55,6 +59,7 @@ interface Session {
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 const labelOf = (image: Blob) => (image instanceof File && image.name ? image.name : 'image');
+const quoted = (text: string) => `“${text.trim()}”`;
 
 function uniqueName(): string {
   const id = typeof crypto.randomUUID === 'function' ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
@@ -84,8 +89,30 @@ export class SearchEngineClient {
     return this.follow((session) => session.ready);
   }
 
-  /** The JSON response; every failure, a dead worker included, comes back as `status: "error"`. */
-  async search(image: Blob, request: SearchRequest): Promise<SearchResponse> {
+  /**
+   * The JSON response; every failure, a dead worker included, comes back as `status: "error"`. With `modifier`
+   * ("in blue") the photo's query moves towards the words.
+   */
+  search(image: Blob, request: SearchRequest, modifier?: string): Promise<SearchResponse> {
+    const words = modifier?.trim() ? modifier : undefined;
+    return this.answer(labelOf(image), words !== undefined, (api) => api.search(image, request, words));
+  }
+
+  /** Words alone; the text side is loaded first if this worker has not loaded it yet. */
+  searchText(text: string, request: SearchRequest): Promise<SearchResponse> {
+    if (text.trim() === '') return Promise.resolve(errorResponse('type what you are looking for'));
+    return this.answer(quoted(text), true, (api) => api.searchText(text, request));
+  }
+
+  /**
+   * Loads the text side ahead of the first query with words: a device prepared for offline use keeps it in
+   * IndexedDB, so words work offline too.
+   */
+  async loadText(): Promise<TextModelInfo> {
+    return this.textReady(await this.readySession());
+  }
+
+  private async answer(label: string, needsText: boolean, work: (api: Remote<SearchWorkerApi>) => Promise<SearchResponse>): Promise<SearchResponse> {
     if (this.brokenReason) return errorResponse(this.brokenMessage());
     let session: Session;
     try {
@@ -94,14 +121,33 @@ export class SearchEngineClient {
       return errorResponse(this.brokenReason ? this.brokenMessage() : `The search engine could not load: ${message(error)}`);
     }
     try {
-      return await this.call(session, () => session.api.search(image, request));
+      if (needsText) await this.textReady(session);
+      return await this.call(session, () => work(session.api));
     } catch (error) {
       if (error instanceof WorkerLost) {
         const next = this.brokenReason ? 'reload the page to start it again' : 'it is restarting; try again in a moment';
-        return errorResponse(`${labelOf(image)}: the search engine stopped while searching (${error.message}) — ${next}`);
+        return errorResponse(`${label}: the search engine stopped while searching (${error.message}) — ${next}`);
       }
-      return errorResponse(`${labelOf(image)}: search failed — ${message(error)}`);
+      return errorResponse(`${label}: search failed — ${message(error)}`);
     }
+  }
+
+  /**
+   * Asks this worker for its text side once, with progress; a replacement worker starts without it and is asked
+   * again by the next query with words (from IndexedDB by then). A failed load is asked again next time.
+   */
+  private textReady(session: Session): Promise<TextModelInfo> {
+    session.text ??= this.call(session, () => session.api.loadText(proxy((event: LoadEvent) => this.events.onLoadEvent(event)))).then(
+      (info) => {
+        if (session.alive) this.events.onTextReady(info);
+        return info;
+      },
+      (error: unknown) => {
+        session.text = null;
+        throw error;
+      },
+    );
+    return session.text;
   }
 
   async embed(image: Blob): Promise<ImageEmbedding> {
@@ -143,7 +189,7 @@ export class SearchEngineClient {
     const lost = new Promise<never>((_, fail) => (reject = fail));
     lost.catch(() => undefined); // every caller races it; nobody need handle it alone
     const end = (reason: string) => reject(new WorkerLost(reason));
-    const session: Session = { worker, api, lost, end, ready: lost, alive: true, pending: 0, ping: null, heartbeat: null };
+    const session: Session = { worker, api, lost, end, ready: lost, text: null, alive: true, pending: 0, ping: null, heartbeat: null };
 
     worker.addEventListener('error', (event) => {
       this.lose(session, event.message ? `it crashed: ${event.message}` : 'its script could not run');

@@ -4,7 +4,10 @@ import type { EngineInfo, ImageEmbedding, SearchRequest, SearchResponse } from '
 export interface VitrineHandle {
   /** Resolves when models and index are loaded and warmed up — by a replacement worker, after one was lost. */
   readonly ready: Promise<EngineInfo>;
-  search(image: Blob, request?: SearchRequest): Promise<SearchResponse>;
+  /** A photo; with `modifier` ("in blue"), the photo's query moved towards the words. */
+  search(image: Blob, request?: SearchRequest, modifier?: string): Promise<SearchResponse>;
+  /** Words alone (the text model loads on the first query with words). */
+  searchText(text: string, request?: SearchRequest): Promise<SearchResponse>;
   embed(image: Blob): Promise<ImageEmbedding>;
 }
 

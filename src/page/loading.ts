@@ -23,8 +23,11 @@ export function showLoadEvent(view: LoadingView, event: LoadEvent): void {
   }
   const { file, overall } = event;
   const percent = Math.floor((100 * overall.loaded) / Math.max(1, overall.total));
+  // The text side loads after the page is ready, on the first query with words: the bar shows again for it.
+  view.box.hidden = false;
   view.bar.value = percent;
-  view.label.textContent = `Loading models and catalog index — ${percent} % (${formatBytes(overall.loaded)} of ${formatBytes(overall.total)})`;
+  const what = event.part === 'text' ? 'Loading the text model' : 'Loading models and catalog index';
+  view.label.textContent = `${what} — ${percent} % (${formatBytes(overall.loaded)} of ${formatBytes(overall.total)})`;
   const where = file.source === 'cache' ? 'from this device' : `${formatBytes(file.loaded)} of ${formatBytes(file.total)}`;
   view.file.textContent = `${file.path}: ${file.percent} % (${where})`;
 }

@@ -1,7 +1,7 @@
 import type { SearchResponse, SearchResult } from '../search/shared/response.js';
 
 /** Builds an element with text content only: catalog data never goes through innerHTML. */
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text?: string): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text?: string): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   node.className = className;
   if (text !== undefined) node.textContent = text;
@@ -9,19 +9,14 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, te
 }
 
 /** Catalog image paths are relative to the catalog folder; each segment is URL-encoded, the slashes kept. */
-function productImageUrl(catalogBase: URL, image: string): string {
+export function productImageUrl(catalogBase: URL, image: string): string {
   return new URL(image.split('/').map(encodeURIComponent).join('/'), catalogBase).href;
 }
 
-function card(result: SearchResult, catalogBase: URL): HTMLLIElement {
-  const item = el('li', 'card');
-  item.dataset.productId = result.id;
-  const image = el('img', 'card-image');
-  image.src = productImageUrl(catalogBase, result.product_image);
-  image.alt = result.name ?? `${result.color ?? result.predicted_color} ${result.category}`;
-  image.decoding = 'async';
-  const body = el('div', 'card-body');
-  body.append(el('h2', 'card-name', result.name ?? result.filename));
+export const productTitle = (result: SearchResult) => result.name ?? result.filename;
+
+/** A product's facts: category, colour, score (the raw similarities in its tooltip). */
+export function productFacts(result: SearchResult): HTMLDListElement {
   const facts = el('dl', 'card-facts');
   const fact = (term: string, value: string, title?: string) => {
     const dt = el('dt', '', term);
@@ -38,13 +33,30 @@ function card(result: SearchResult, catalogBase: URL): HTMLLIElement {
     ...(result.text_similarity === null ? [] : [`name ${result.text_similarity.toFixed(3)}`]),
   ];
   fact('Score', result.score.toFixed(2), signals.join(' · '));
-  body.append(facts);
-  item.append(image, body);
-  return item;
+  return facts;
 }
 
-export function renderResults(list: HTMLElement, response: SearchResponse, catalogBase: URL): void {
-  list.replaceChildren(...response.results.map((r) => card(r, catalogBase)));
+/**
+ * A result card: photo, name (a button that opens the details), facts, and why it matched. The whole card opens
+ * the details on a click; the button is what the keyboard and screen readers reach.
+ */
+export function card(result: SearchResult, catalogBase: URL, why: string, openDetails: (opener: HTMLElement) => void): HTMLLIElement {
+  const item = el('li', 'card');
+  item.dataset.productId = result.id;
+  const image = el('img', 'card-image');
+  image.src = productImageUrl(catalogBase, result.product_image);
+  image.alt = result.name ?? `${result.color ?? result.predicted_color} ${result.category}`;
+  image.decoding = 'async';
+  const body = el('div', 'card-body');
+  const name = el('h2', 'card-name');
+  const details = el('button', 'card-open', productTitle(result));
+  details.type = 'button';
+  details.setAttribute('aria-haspopup', 'dialog');
+  name.append(details);
+  body.append(name, productFacts(result), el('p', 'card-why', why));
+  item.append(image, body);
+  item.addEventListener('click', () => openDetails(details));
+  return item;
 }
 
 export function renderStatus(status: HTMLElement, response: SearchResponse): void {
@@ -52,23 +64,41 @@ export function renderStatus(status: HTMLElement, response: SearchResponse): voi
   status.textContent = response.message;
 }
 
-/** When the classifier is unsure, its best guesses become one-tap category choices. */
-export function renderConfirm(box: HTMLElement, response: SearchResponse, choose: (category: string) => void): void {
-  const guesses = response.status === 'needs_confirmation' ? response.category_candidates.filter((g) => g.in_catalog) : [];
-  box.hidden = guesses.length === 0;
+/**
+ * When the classifier is unsure it asks: "Is this Tshirts?" with a yes, its other guesses in the catalog, and every
+ * catalog category to pick from (all there is when none of its guesses is stocked). The answer is searched strictly
+ * in that category.
+ */
+export function renderConfirm(box: HTMLElement, response: SearchResponse, categories: readonly string[], choose: (category: string) => void): void {
+  box.hidden = response.status !== 'needs_confirmation';
   if (box.hidden) {
     box.replaceChildren();
     return;
   }
-  const buttons = guesses.map((g) => {
-    const button = el('button', 'chip', g.category);
-    button.type = 'button';
-    button.title = `${Math.round(g.confidence * 100)} % sure`;
-    button.addEventListener('click', () => choose(g.category));
-    return button;
+  const [best, ...others] = response.category_candidates.filter((g) => g.in_catalog);
+  const sure = (confidence: number) => `${Math.round(confidence * 100)} % sure`;
+  const question = el('p', 'confirm-question', best ? `Is this ${best.category}?` : 'What is it? Pick a category to search only that');
+  question.id = 'confirm-question';
+  box.setAttribute('aria-labelledby', question.id);
+  const button = (text: string, category: string, title: string) => {
+    const node = el('button', 'chip', text);
+    node.type = 'button';
+    node.title = title;
+    node.addEventListener('click', () => choose(category));
+    return node;
+  };
+  const answers = best ? [button(`Yes, search ${best.category}`, best.category, sure(best.confidence))] : [];
+  answers[0]?.classList.add('chip-primary');
+  answers.push(...others.map((g) => button(`No, it is ${g.category}`, g.category, sure(g.confidence))));
+
+  const pick = el('label', 'confirm-pick', best ? 'Something else: ' : 'Search only: ');
+  const select = el('select', '');
+  const prompt = el('option', '', 'pick a category');
+  prompt.value = '';
+  select.append(prompt, ...categories.map((c) => Object.assign(el('option', '', c), { value: c })));
+  select.addEventListener('change', () => {
+    if (select.value) choose(select.value);
   });
-  // The group's aria-label already says this to screen readers.
-  const label = el('span', 'confirm-label', box.getAttribute('aria-label') ?? '');
-  label.setAttribute('aria-hidden', 'true');
-  box.replaceChildren(label, ...buttons);
+  pick.append(select);
+  box.replaceChildren(question, ...answers, pick);
 }

@@ -1,11 +1,7 @@
 import type { InferenceSession } from 'onnxruntime-common';
 import type { Backend } from '../../search/worker/api.js';
 import type { OrtRuntime } from '../shared/embedders.js';
-// The WASM runtimes, served from this app's origin (never a CDN): Vite copies them from the installed package.
-import cpuGlue from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
-import cpuBinary from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
-import gpuGlue from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
-import gpuBinary from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
+import { RUNTIME_FILES } from './runtime-files.js';
 
 export interface InferenceRuntime {
   readonly ort: OrtRuntime;
@@ -44,8 +40,8 @@ export async function chooseRuntime(): Promise<InferenceRuntime> {
   const ort = backend === 'webgpu' ? await import('onnxruntime-web/webgpu') : await import('onnxruntime-web/wasm');
   const threads = wasmThreads();
   ort.env.wasm.numThreads = threads;
-  ort.env.wasm.wasmPaths =
-    backend === 'webgpu' ? { mjs: absolute(gpuGlue), wasm: absolute(gpuBinary) } : { mjs: absolute(cpuGlue), wasm: absolute(cpuBinary) };
+  const files = RUNTIME_FILES[backend];
+  ort.env.wasm.wasmPaths = { mjs: absolute(files.mjs), wasm: absolute(files.wasm) };
   return {
     ort,
     backend,

@@ -4,6 +4,7 @@
  */
 import type { FileProgress } from '../../assets/worker/file-cache.js';
 import type { ImageEmbedding } from '../../models/shared/embed.js';
+import type { Scoring } from '../../results/shared/explain.js';
 import type { SearchRequest } from '../shared/policy.js';
 import type { SearchResponse } from '../shared/response.js';
 
@@ -19,9 +20,21 @@ export interface Overall {
   readonly filesDone: number;
 }
 
+/** What a download belongs to: what every search needs (at start), or what only words need (on the first of them). */
+export type LoadPart = 'engine' | 'text';
+
 export type LoadEvent =
-  | { readonly kind: 'file'; readonly file: FileProgress; readonly overall: Overall }
+  | { readonly kind: 'file'; readonly part: LoadPart; readonly file: FileProgress; readonly overall: Overall }
   | { readonly kind: 'warming-up' };
+
+/** The text side (CLIP text encoder, tokenizer, product-name vectors), loaded on the first query with words. */
+export interface TextModelInfo {
+  readonly fromCache: number;
+  readonly fromNetwork: number;
+  readonly bytesDownloaded: number;
+  readonly notCached: readonly string[];
+  readonly loadMs: number;
+}
 
 export interface EngineInfo {
   readonly backend: Backend;
@@ -34,6 +47,8 @@ export interface EngineInfo {
   readonly categories: readonly string[];
   /** Categories the classifier knows but the catalog lacks (choosing one shows the strict "no match"). */
   readonly absentCategories: readonly string[];
+  /** How this index turns similarities into scores, so the page can say why a result is where it is. */
+  readonly scoring: Scoring;
   readonly files: {
     readonly fromCache: number;
     readonly fromNetwork: number;
@@ -52,8 +67,18 @@ export interface SearchWorkerApi {
    * the URL under which `artifacts/`, `models/` and `catalog/` are served. Calling it again returns the same load.
    */
   load(dataBase: string, onEvent: (event: LoadEvent) => void): Promise<EngineInfo>;
-  /** The same JSON response as `npm run search`; unreadable photos and failures come back as `status: "error"`. */
-  search(image: Blob, request: SearchRequest): Promise<SearchResponse>;
+  /**
+   * The same JSON response as `npm run search`; unreadable photos and failures come back as `status: "error"`. With
+   * `modifier` ("in blue") the photo's query moves towards the words (loads the text side first if need be).
+   */
+  search(image: Blob, request: SearchRequest, modifier?: string): Promise<SearchResponse>;
+  /** Words alone, as `npm run search -- --text`. */
+  searchText(text: string, request: SearchRequest): Promise<SearchResponse>;
+  /**
+   * Downloads (or reads from IndexedDB) and opens the text side, reporting progress as `part: "text"` events. Photo
+   * search never needs it; calling it again returns the same load.
+   */
+  loadText(onEvent: (event: LoadEvent) => void): Promise<TextModelInfo>;
   /** A photo's unit semantic and visual embeddings (for parity checks against the Node build). */
   embed(image: Blob): Promise<ImageEmbedding>;
   /**

@@ -1,16 +1,18 @@
 import { openHnsw } from '../../ann/wasm/hnswlib.js';
 import { FileCache, type FileProgress, type VerifiedFile } from '../../assets/worker/file-cache.js';
 import { categoryKey } from '../../catalog/shared/taxonomy.js';
-import { MANIFEST_FILE, validateManifest, type ArtifactFile, type ArtifactManifest, type EncoderRecord } from '../../index/shared/format.js';
+import { fileRecord, MANIFEST_FILE, validateManifest, type ArtifactFile, type ArtifactManifest, type EncoderRecord } from '../../index/shared/format.js';
 import { decodeImageBlob, ImageDecodeError } from '../../imaging/worker/decode.js';
 import { embedImages, type ImageEmbedders, type ImageEmbedding } from '../../models/shared/embed.js';
-import { ImageEmbedder } from '../../models/shared/embedders.js';
-import type { ImageEncoderSpec } from '../../models/shared/manifest.js';
-import { chooseRuntime } from '../../models/worker/runtime.js';
-import { openCatalog, type OpenHnsw, type SearchCatalog } from '../shared/catalog.js';
-import { searchCatalog, type SearchRequest } from '../shared/policy.js';
+import { ImageEmbedder, TextEmbedder } from '../../models/shared/embedders.js';
+import type { EncoderSpec, ImageEncoderSpec } from '../../models/shared/manifest.js';
+import { chooseRuntime, type InferenceRuntime } from '../../models/worker/runtime.js';
+import { scoringOf } from '../../results/shared/explain.js';
+import { normalize, type Matrix } from '../../vectors/shared/vector.js';
+import { openCatalog, readProductTexts, type OpenHnsw, type SearchCatalog } from '../shared/catalog.js';
+import { searchCatalog, searchCatalogByText, type SearchRequest } from '../shared/policy.js';
 import { assertJsonSafe, errorResponse, type SearchResponse } from '../shared/response.js';
-import type { EngineInfo, LoadEvent } from './api.js';
+import type { EngineInfo, LoadEvent, LoadPart, TextModelInfo } from './api.js';
 
 /** Parallel downloads: enough to hide latency, few enough that the first files finish early. */
 const PARALLEL_DOWNLOADS = 4;
@@ -28,18 +30,43 @@ async function fetchManifest(dataBase: URL): Promise<ArtifactManifest> {
   return validateManifest(await response.json());
 }
 
-/** Photo search reads every artifact except the product text vectors, which only text queries need. */
-function artifactDownloads(manifest: ArtifactManifest, dataBase: URL): VerifiedFile[] {
-  return manifest.files
-    .filter((f) => f.path !== manifest.vectors.text.file)
-    .map((f) => ({ ...f, path: `artifacts/${f.path}`, url: new URL(`artifacts/${f.path}`, dataBase).href }));
+function artifactDownload(file: ArtifactFile, dataBase: URL): VerifiedFile {
+  return { ...file, path: `artifacts/${file.path}`, url: new URL(`artifacts/${file.path}`, dataBase).href };
 }
 
-function modelDownload(record: EncoderRecord<ImageEncoderSpec>, dataBase: URL): VerifiedFile {
-  const pinned = record.files[record.spec.file];
-  if (!pinned) throw new Error(`the manifest pins no file for model ${record.model}/${record.spec.file}`);
-  const path = `models/${record.model}/${record.spec.file}`;
+/** Photo search reads every artifact except the product text vectors, which only text queries need. */
+function artifactDownloads(manifest: ArtifactManifest, dataBase: URL): VerifiedFile[] {
+  return manifest.files.filter((f) => f.path !== manifest.vectors.text.file).map((f) => artifactDownload(f, dataBase));
+}
+
+function modelDownload(record: EncoderRecord<EncoderSpec>, file: string, dataBase: URL): VerifiedFile {
+  const pinned = record.files[file];
+  if (!pinned) throw new Error(`the manifest pins no file for model ${record.model}/${file}`);
+  const path = `models/${record.model}/${file}`;
   return { path, url: new URL(path, dataBase).href, ...pinned };
+}
+
+/** What only words need: the CLIP text encoder, its tokenizer, and the product-name vectors. */
+function textDownloads(manifest: ArtifactManifest, dataBase: URL) {
+  const record = manifest.models.textSemantic;
+  return {
+    model: modelDownload(record, record.spec.file, dataBase),
+    tokenizer: modelDownload(record, record.spec.tokenizer, dataBase),
+    tokenizerConfig: modelDownload(record, record.spec.tokenizerConfig, dataBase),
+    productTexts: artifactDownload(fileRecord(manifest, manifest.vectors.text.file), dataBase),
+  };
+}
+
+/** Every file of this build, downloaded yet or not: what the cache keeps when it drops earlier builds' files. */
+function currentChecksums(manifest: ArtifactManifest, dataBase: URL): Set<string> {
+  const { imageSemantic, visual } = manifest.models;
+  const files = [
+    modelDownload(imageSemantic, imageSemantic.spec.file, dataBase),
+    modelDownload(visual, visual.spec.file, dataBase),
+    ...Object.values(textDownloads(manifest, dataBase)),
+    ...artifactDownloads(manifest, dataBase),
+  ];
+  return new Set(files.map((f) => f.sha256));
 }
 
 /**
@@ -57,6 +84,7 @@ class Downloads {
   constructor(
     private readonly cache: FileCache,
     private readonly files: readonly VerifiedFile[],
+    private readonly part: LoadPart,
     private readonly onEvent: (event: LoadEvent) => void,
     private readonly limit: number,
   ) {
@@ -106,8 +134,13 @@ class Downloads {
       files: this.files.length,
       filesDone: this.finished.length,
     };
-    this.onEvent({ kind: 'file', file, overall });
+    this.onEvent({ kind: 'file', part: this.part, file, overall });
   }
+}
+
+async function embedText(embedder: TextEmbedder, text: string): Promise<Float32Array> {
+  const [vector] = await embedder.embed([text]);
+  return normalize(vector!);
 }
 
 /** A mid-grey square: the warm-up input (any image compiles the same kernels). */
@@ -117,12 +150,21 @@ const WARM_UP_IMAGE = { width: 224, height: 224, data: new Uint8Array(224 * 224 
  * The page's search engine, in a worker: onnxruntime-web for the two image encoders, hnswlib-wasm for the graphs,
  * and the shared core (preprocess, embed, catalog, policy, response) for everything else — as the Node CLI.
  */
+interface TextSide {
+  readonly embedder: TextEmbedder;
+  readonly productTexts: Matrix;
+  readonly info: TextModelInfo;
+}
+
 export class WorkerSearchEngine {
   private queue: Promise<unknown> = Promise.resolve();
+  /** Loaded on the first query with words: photo search needs neither the text tower nor the product-name vectors. */
+  private textSide: Promise<TextSide> | null = null;
 
   private constructor(
     private readonly catalog: SearchCatalog,
     private readonly embedders: ImageEmbedders,
+    private readonly loader: { readonly dataBase: URL; readonly runtime: InferenceRuntime; readonly cache: FileCache },
     readonly info: EngineInfo,
   ) {}
 
@@ -130,9 +172,12 @@ export class WorkerSearchEngine {
     const started = performance.now();
     const [manifest, runtime, cache] = await Promise.all([fetchManifest(dataBase), chooseRuntime(), FileCache.open()]);
     const { imageSemantic, visual } = manifest.models;
-    const models = { imageSemantic: modelDownload(imageSemantic, dataBase), visual: modelDownload(visual, dataBase) };
+    const models = {
+      imageSemantic: modelDownload(imageSemantic, imageSemantic.spec.file, dataBase),
+      visual: modelDownload(visual, visual.spec.file, dataBase),
+    };
     const artifacts = artifactDownloads(manifest, dataBase);
-    const downloads = new Downloads(cache, [models.imageSemantic, models.visual, ...artifacts], onEvent, PARALLEL_DOWNLOADS);
+    const downloads = new Downloads(cache, [models.imageSemantic, models.visual, ...artifacts], 'engine', onEvent, PARALLEL_DOWNLOADS);
 
     const embedder = async (record: EncoderRecord<ImageEncoderSpec>, file: VerifiedFile) =>
       ImageEmbedder.load(runtime.ort, await downloads.get(file.path), record.spec, runtime.sessionOptions);
@@ -162,8 +207,7 @@ export class WorkerSearchEngine {
       const [warm] = await embedImages(embedders, [WARM_UP_IMAGE], manifest.index.framing);
       searchCatalog(catalog, warm!);
     };
-    const current = new Set([models.imageSemantic, models.visual, ...artifacts].map((f) => f.sha256));
-    const [notCached] = await Promise.all([cache.persist(current), warmUp()]);
+    const [notCached] = await Promise.all([cache.persist(currentChecksums(manifest, dataBase)), warmUp()]);
     const now = performance.now();
 
     const stocked = new Set(manifest.categories.map((c) => categoryKey(c.name)));
@@ -175,15 +219,52 @@ export class WorkerSearchEngine {
       products: manifest.counts.products,
       defaultTopK: manifest.search.topK,
       categories: manifest.categories.map((c) => c.name).sort((a, b) => a.localeCompare(b)),
+      scoring: scoringOf(manifest),
       absentCategories: manifest.prompts.categories.filter((c) => !stocked.has(categoryKey(c))).sort((a, b) => a.localeCompare(b)),
       files: { ...downloads.summary(), notCached, scannedExactly },
       timings: { loadMs: now - started, warmUpMs: now - warmUpStarted },
     };
-    return new WorkerSearchEngine(catalog, embedders, info);
+    return new WorkerSearchEngine(catalog, embedders, { dataBase, runtime, cache }, info);
   }
 
-  /** Photo → JSON response. Photos the browser cannot read become `status: "error"`. */
-  search(image: Blob, request: SearchRequest, label: string): Promise<SearchResponse> {
+  /** The text side, loaded once (from IndexedDB or the network); a failed load is tried again on the next call. */
+  loadText(onEvent: (event: LoadEvent) => void): Promise<TextSide> {
+    this.textSide ??= this.openText(onEvent).catch((error: unknown) => {
+      this.textSide = null;
+      throw error;
+    });
+    return this.textSide;
+  }
+
+  private async openText(onEvent: (event: LoadEvent) => void): Promise<TextSide> {
+    const started = performance.now();
+    const { manifest } = this.catalog;
+    const { dataBase, runtime, cache } = this.loader;
+    const files = textDownloads(manifest, dataBase);
+    const downloads = new Downloads(cache, Object.values(files), 'text', onEvent, PARALLEL_DOWNLOADS);
+    const json = async (file: VerifiedFile) => JSON.parse(new TextDecoder().decode(await downloads.get(file.path))) as object;
+    const [embedder, productTexts] = await Promise.all([
+      (async () =>
+        TextEmbedder.load(
+          runtime.ort,
+          await downloads.get(files.model.path),
+          await json(files.tokenizer),
+          await json(files.tokenizerConfig),
+          manifest.models.textSemantic.spec,
+          runtime.sessionOptions,
+        ))(),
+      readProductTexts(manifest, () => downloads.get(files.productTexts.path)),
+    ]);
+    const notCached = await cache.persist(currentChecksums(manifest, dataBase));
+    return { embedder, productTexts, info: { ...downloads.summary(), notCached, loadMs: performance.now() - started } };
+  }
+
+  /**
+   * Photo → JSON response; with `modifier` ("in blue") the photo's query is moved towards the words. Photos the
+   * browser cannot read become `status: "error"`.
+   */
+  async search(image: Blob, request: SearchRequest, label: string, modifier?: string): Promise<SearchResponse> {
+    const words = modifier?.trim() ? await this.loadText(() => undefined) : null;
     return this.exclusive(async () => {
       let embedding: ImageEmbedding;
       try {
@@ -192,7 +273,19 @@ export class WorkerSearchEngine {
         if (error instanceof ImageDecodeError) return errorResponse(error.message);
         throw error;
       }
-      const response = searchCatalog(this.catalog, embedding, request);
+      const query = words ? { ...embedding, modifier: await embedText(words.embedder, modifier!) } : embedding;
+      const response = searchCatalog(this.catalog, query, request);
+      assertJsonSafe(response);
+      return response;
+    });
+  }
+
+  /** Words alone → JSON response. */
+  async searchText(text: string, request: SearchRequest): Promise<SearchResponse> {
+    if (text.trim() === '') return errorResponse('type what you are looking for');
+    const { embedder, productTexts } = await this.loadText(() => undefined);
+    return this.exclusive(async () => {
+      const response = searchCatalogByText(this.catalog, productTexts, { text, vector: await embedText(embedder, text) }, request);
       assertJsonSafe(response);
       return response;
     });
