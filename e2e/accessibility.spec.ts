@@ -69,6 +69,14 @@ async function holdRequests(context: BrowserContext, path: string): Promise<{ re
 
 const wordSearches = (page: Page) => page.evaluate(() => performance.getEntriesByName('vitrine:words-to-results').length);
 
+/** Runs something that starts a search, with words or without, and waits until the page shows its answer. */
+async function answered(page: Page, start: () => Promise<unknown>): Promise<void> {
+  const count = () => performance.getEntriesByName('vitrine:drop-to-results').length + performance.getEntriesByName('vitrine:words-to-results').length;
+  const before = await page.evaluate(count);
+  await start();
+  await page.waitForFunction((n) => performance.getEntriesByName('vitrine:drop-to-results').length + performance.getEntriesByName('vitrine:words-to-results').length > n, before);
+}
+
 /** Enabled, visible controls smaller than 24 × 24 CSS px. */
 function smallTargets(page: Page): Promise<string[]> {
   return page.evaluate((min) => {
@@ -97,67 +105,70 @@ async function audit(page: Page, testInfo: TestInfo, viewport: string, state: st
 }
 
 for (const viewport of VIEWPORTS) {
-  test(`${viewport.name}: every state passes axe (WCAG 2.2 AA) and is screenshotted`, async ({ page, context }, testInfo) => {
-    test.setTimeout(240_000);
-    await page.setViewportSize(viewport.size);
-    const shot = (state: string) => audit(page, testInfo, viewport.name, state);
-    const status = page.locator('#status');
+  test.describe(viewport.name, () => {
+    test(`every state passes axe (WCAG 2.2 AA) and is screenshotted`, async ({ page, context }, testInfo) => {
+      test.setTimeout(240_000);
+      await page.setViewportSize(viewport.size);
+      const shot = (state: string) => audit(page, testInfo, viewport.name, state);
+      const status = page.locator('#status');
 
-    const loading = await holdRequests(context, IMAGE_MODEL);
-    await page.goto(viewport.path);
-    await loading.requested;
-    await expect(page.locator('#loading')).toBeVisible();
-    await expect(status).toHaveAttribute('data-status', 'loading');
-    await shot('loading');
-    loading.release();
-    await page.evaluate(() => window.__vitrine.ready);
+      const loading = await holdRequests(context, IMAGE_MODEL);
+      // Held from the start: a kiosk fetches the text model in the background, to have words work offline too.
+      const textModel = await holdRequests(context, TEXT_MODEL);
+      await page.goto(viewport.path);
+      await loading.requested;
+      await expect(page.locator('#loading')).toBeVisible();
+      await expect(status).toHaveAttribute('data-status', 'loading');
+      await shot('loading');
+      loading.release();
+      await page.evaluate(() => window.__vitrine.ready);
 
-    // No camera in the test browser: the button is disabled and the note beside it says what to do instead.
-    await expect(page.locator('#camera-note')).toHaveText(/^No camera found/);
-    await expect(status).toHaveAttribute('data-status', 'ready');
-    await shot('ready');
+      // No camera in the test browser: the button is disabled and the note beside it says what to do instead.
+      await expect(page.locator('#camera-note')).toHaveText(/^No camera found/);
+      await expect(status).toHaveAttribute('data-status', 'ready');
+      await shot('ready');
 
-    await searched(page, () => page.getByLabel('Drop a photo here').setInputFiles(queryPhoto('12333')));
-    await expect(status).toHaveAttribute('data-status', 'success');
-    await shot('results');
+      await searched(page, () => page.getByLabel('Drop a photo here').setInputFiles(queryPhoto('12333')));
+      await expect(status).toHaveAttribute('data-status', 'success');
+      await shot('results');
 
-    await cards(page).first().getByRole('button').click();
-    await expect(page.getByRole('dialog')).toBeVisible();
-    await shot('detail');
-    await page.keyboard.press('Escape');
-    await expect(page.getByRole('dialog')).toBeHidden();
+      await cards(page).first().getByRole('button').click();
+      await expect(page.getByRole('dialog')).toBeVisible();
+      await shot('detail');
+      await page.keyboard.press('Escape');
+      await expect(page.getByRole('dialog')).toBeHidden();
 
-    // The first search with words waits for the text model: the page is searching, the old results dimmed.
-    const textModel = await holdRequests(context, TEXT_MODEL);
-    const before = await wordSearches(page);
-    await page.getByLabel('Describe what you want').fill('blue jeans');
-    await page.getByRole('button', { name: 'Search', exact: true }).click();
-    await textModel.requested;
-    await expect(status).toHaveAttribute('data-status', 'searching');
-    await shot('searching');
-    textModel.release();
-    await page.waitForFunction((n) => performance.getEntriesByName('vitrine:words-to-results').length > n, before);
-    await shot('photo-and-words');
+      // The first search with words waits for the text model: the page is searching, the old results dimmed.
+      const before = await wordSearches(page);
+      await page.getByLabel('Describe what you want').fill('blue jeans');
+      await page.getByRole('button', { name: 'Search', exact: true }).click();
+      await textModel.requested;
+      await expect(status).toHaveAttribute('data-status', 'searching');
+      await shot('searching');
+      textModel.release();
+      await page.waitForFunction((n) => performance.getEntriesByName('vitrine:words-to-results').length > n, before);
+      await shot('photo-and-words');
 
-    const photoAndWords = await wordSearches(page);
-    await page.getByRole('button', { name: 'Remove the photo' }).click();
-    await page.waitForFunction((n) => performance.getEntriesByName('vitrine:words-to-results').length > n, photoAndWords);
-    await expect(status).toHaveText('Results for “blue jeans”');
-    await shot('text-results');
-    await page.getByRole('button', { name: 'Clear the words' }).click();
+      const photoAndWords = await wordSearches(page);
+      await page.getByRole('button', { name: 'Remove the photo' }).click();
+      await page.waitForFunction((n) => performance.getEntriesByName('vitrine:words-to-results').length > n, photoAndWords);
+      await expect(status).toHaveText('Results for “blue jeans”');
+      await shot('text-results');
+      await page.getByRole('button', { name: 'Clear the words' }).click();
 
-    await searched(page, async () => dropPhoto(page, await greyPhoto()));
-    await expect(status).toHaveAttribute('data-status', 'needs_confirmation');
-    await shot('needs-confirmation');
+      await searched(page, async () => dropPhoto(page, await greyPhoto()));
+      await expect(status).toHaveAttribute('data-status', 'needs_confirmation');
+      await shot('needs-confirmation');
 
-    await searched(page, () => page.getByLabel('Drop a photo here').setInputFiles(damagedPhoto));
-    await expect(status).toHaveAttribute('data-status', 'error');
-    await shot('error');
+      await searched(page, () => page.getByLabel('Drop a photo here').setInputFiles(damagedPhoto));
+      await expect(status).toHaveAttribute('data-status', 'error');
+      await shot('error');
 
-    await searched(page, async () => page.getByLabel('Drop a photo here').setInputFiles(await outfitPhoto()));
-    await page.getByRole('button', { name: 'Crop' }).click();
-    await expect(page.getByRole('application', { name: 'Area to search' })).toBeFocused();
-    await shot('crop');
+      await searched(page, async () => page.getByLabel('Drop a photo here').setInputFiles(await outfitPhoto()));
+      await page.getByRole('button', { name: 'Crop' }).click();
+      await expect(page.getByRole('application', { name: 'Area to search' })).toBeFocused();
+      await shot('crop');
+    });
   });
 }
 
@@ -315,8 +326,9 @@ test('the keyboard alone: Tab stops in reading order with a visible ring, and ev
   await page.keyboard.press('ArrowLeft');
   expect((await cropBox.boundingBox())!.x).toBeLessThan(boxBefore.x);
   await expect(page.getByRole('button', { name: 'Search this area' })).toBeVisible();
-  await searched(page, () => page.keyboard.press('Enter'));
-  await page.keyboard.press('Escape');
+  // The area is searched with the words still in the field.
+  await answered(page, () => page.keyboard.press('Enter'));
+  await answered(page, () => page.keyboard.press('Escape'));
   await expect(page.locator('#crop-start')).toBeFocused();
 
   // The question when unsure: its answers are buttons and a select in the Tab order.
@@ -333,11 +345,8 @@ test('the keyboard alone: Tab stops in reading order with a visible ring, and ev
   await expect(page.getByLabel('Category')).toHaveValue(guess);
   expect(info.categories).toContain(guess);
 
-  // An error is announced in the live region, and the page keeps working.
-  await page.locator('#photo').focus();
-  const chooseDamaged = page.waitForEvent('filechooser');
-  await page.keyboard.press('Enter');
-  await searched(page, async () => (await chooseDamaged).setFiles(damagedPhoto));
+  // An error is announced in the live region. (The file chooser from the keyboard is covered above.)
+  await searched(page, () => page.locator('#photo').setInputFiles(damagedPhoto));
   await expect(status).toHaveAttribute('data-status', 'error');
   await expect(status).toContainText('damaged.jpg: cannot read this image');
 });

@@ -85,11 +85,14 @@ export async function cardImagesLoaded(page: Page): Promise<void> {
   if (broken.length) throw new Error(`product photos did not load: ${broken.join(', ')}`);
 }
 
-/** Screenshots go to test-results/screenshots/ (kept after the run) and into the report. */
+/**
+ * Screenshots go to test-results/screenshots/ (kept after the run) and into the report. The whole page, unless a
+ * modal dialog is open: it covers the viewport, and a full-page picture would show it over a half-dimmed page.
+ */
 export async function saveScreenshot(page: Page, testInfo: TestInfo, name: string): Promise<string> {
   await cardImagesLoaded(page);
   const path = join(testInfo.project.outputDir, 'screenshots', `${name}.png`);
-  await page.screenshot({ path, fullPage: true });
+  await page.screenshot({ path, fullPage: (await page.locator('dialog[open]').count()) === 0 });
   await testInfo.attach(name, { path, contentType: 'image/png' });
   return path;
 }
