@@ -89,6 +89,8 @@ test('the camera goes off when the page is hidden', async ({ page }) => {
   await recordStreams(page);
   await openVitrine(page);
   await openCamera(page);
+  // The stream may still be starting when the dialog shows; hide the page once it is live.
+  await expect.poll(() => trackStates(page)).toEqual(['live']);
   await page.evaluate(() => window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true })));
   await expect(cameraDialog(page)).toBeHidden();
   expect(await trackStates(page)).toEqual(['ended']);
