@@ -4,10 +4,11 @@ import type { Browser } from '@playwright/test';
 import { loadModelsConfig } from '../../assets/node/config.js';
 import type { Progress } from '../../cli/progress.js';
 import { decodeImage } from '../../imaging/node/decode.js';
-import { preprocess, type Framing } from '../../imaging/shared/preprocess.js';
+import type { Framing } from '../../imaging/shared/preprocess.js';
 import { loadImageEmbedder, modelFilePath } from '../../models/node/load.js';
 import type { ImageEmbedder } from '../../models/shared/embedders.js';
 import { resolveProfile } from '../../models/shared/manifest.js';
+import { timeEmbedding } from '../shared/embed-timing.js';
 import type { EmbedTiming, GpuProbe, InferenceBackend } from '../shared/protocol.js';
 import { rotate, summarize, type Summary } from '../shared/stats.js';
 import { BenchPage } from './browser.js';
@@ -78,19 +79,7 @@ async function nodeContender(profileName: string, threads: number, photo: Uint8A
     backend: 'cpu',
     threads,
     loadMs: performance.now() - started,
-    async once() {
-      const t0 = performance.now();
-      const image = await decodeImage(photo, 'photo');
-      const t1 = performance.now();
-      const semanticInput = preprocess(image, semantic.spec.preprocess, framing);
-      const visualInput = preprocess(image, visual.spec.preprocess, framing);
-      const t2 = performance.now();
-      await semantic.embed([semanticInput]);
-      const t3 = performance.now();
-      await visual.embed([visualInput]);
-      const t4 = performance.now();
-      return { decodeMs: t1 - t0, preprocessMs: t2 - t1, semanticMs: t3 - t2, visualMs: t4 - t3 };
-    },
+    once: () => timeEmbedding(() => decodeImage(photo, 'photo'), semantic, visual, framing),
   };
 }
 

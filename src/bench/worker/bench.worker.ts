@@ -6,8 +6,9 @@
 import { expose } from 'comlink';
 import { HnswIndex, openHnsw } from '../../ann/wasm/hnswlib.js';
 import { decodeImageBlob } from '../../imaging/worker/decode.js';
-import { preprocess, type Framing } from '../../imaging/shared/preprocess.js';
+import type { Framing } from '../../imaging/shared/preprocess.js';
 import { ImageEmbedder } from '../../models/shared/embedders.js';
+import { timeEmbedding } from '../shared/embed-timing.js';
 import { bestIds, exactTopK } from '../shared/exact.js';
 import type { AnnRun, AnnRunResult, AnnSetup, BenchWorkerApi, EmbedSetup, EmbedTiming, GpuProbe } from '../shared/protocol.js';
 // The same runtime files the app serves (src/models/worker/runtime.ts), from this origin.
@@ -74,17 +75,7 @@ const api: BenchWorkerApi = {
   async embedOnce(): Promise<EmbedTiming> {
     if (!embed) throw new Error('setupEmbed first');
     const { semantic, visual, photo, framing } = embed;
-    const t0 = performance.now();
-    const image = await decodeImageBlob(photo, 'photo');
-    const t1 = performance.now();
-    const semanticInput = preprocess(image, semantic.spec.preprocess, framing);
-    const visualInput = preprocess(image, visual.spec.preprocess, framing);
-    const t2 = performance.now();
-    await semantic.embed([semanticInput]);
-    const t3 = performance.now();
-    await visual.embed([visualInput]);
-    const t4 = performance.now();
-    return { decodeMs: t1 - t0, preprocessMs: t2 - t1, semanticMs: t3 - t2, visualMs: t4 - t3 };
+    return timeEmbedding(() => decodeImageBlob(photo, 'photo'), semantic, visual, framing);
   },
 
   async setupAnn(setup: AnnSetup) {
