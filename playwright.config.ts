@@ -1,5 +1,6 @@
 import { defineConfig } from '@playwright/test';
-import { CHROMIUM, E2E_URL } from './e2e/config.js';
+import { CHROMIUM } from './src/common/node/chromium.js';
+import { E2E_URL } from './e2e/config.js';
 
 export default defineConfig({
   testDir: 'e2e',

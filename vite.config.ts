@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 import { hnswlibWithoutEval } from './vite/hnswlib-csp.js';
 import { cspMetaTag, DEV_SECURITY_HEADERS, SECURITY_HEADERS } from './vite/security.js';
 import { serviceWorker } from './vite/service-worker.js';
-import { ISOLATION_HEADERS, vitrineData } from './vite/vitrine-data.js';
+import { ISOLATION_HEADERS } from './src/common/shared/http-headers.js';
+import { vitrineData } from './vite/vitrine-data.js';
 
 export default defineConfig({
   // Relative URLs: the built page works from any folder of any static host.

@@ -7,7 +7,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type BrowserContext, type Page, type TestInfo } from '@playwright/test';
 import sharp from 'sharp';
-import { testCatalogIds } from '../tests/helpers/test-index.js';
+import { testCatalogIds } from '../src/index/node/sample-index.js';
 import { testManifest } from './edited-index.js';
 import { cardIds, cards, catalogPhoto, dropPhoto, queryPhoto, saveScreenshot, searched, type PhotoFile } from './vitrine.js';
 

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { CHROMIUM } from './config.js';
+import { CHROMIUM } from '../src/common/node/chromium.js';
 import { openVitrine } from './vitrine.js';
 
 // Headless Chromium offers WebGPU only behind this flag, and then only through a software (fallback) adapter.

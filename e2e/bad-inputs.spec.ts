@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import type { SearchResponse } from '../src/search/shared/response.js';
 import { BAD_INPUTS, badInputPath, ensureBadInputs, LARGE_SOURCE, SOURCE_PRODUCT } from '../tests/helpers/bad-images.js';
-import { testCatalogIds } from '../tests/helpers/test-index.js';
+import { testCatalogIds } from '../src/index/node/sample-index.js';
 import { cardIds, cards, catalogPhoto, openVitrine, queryPhoto, searched } from './vitrine.js';
 
 /** A file searched through window.__vitrine (the page's worker), and how long the worker took. */

@@ -2,8 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { fileRecord, validateManifest } from '../src/index/shared/format.js';
-import { TEST_ARTIFACTS_DIR, testCatalogIds } from '../tests/helpers/test-index.js';
+import { fileRecord, validateManifest } from '../src/artifacts/shared/format.js';
+import { TEST_ARTIFACTS_DIR, testCatalogIds } from '../src/index/node/sample-index.js';
 import { fulfillWith, serveEditedIndex } from './edited-index.js';
 import { cardIds, catalogPhoto, openVitrine, searched } from './vitrine.js';
 

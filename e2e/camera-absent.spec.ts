@@ -4,7 +4,7 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import { cardIds, catalogPhoto, searched } from './vitrine.js';
-import { testCatalogIds } from '../tests/helpers/test-index.js';
+import { testCatalogIds } from '../src/index/node/sample-index.js';
 
 const takePhoto = (page: Page) => page.getByRole('button', { name: 'Take a photo' });
 const cameraNote = (page: Page) => page.locator('#camera-note');

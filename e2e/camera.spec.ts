@@ -3,7 +3,7 @@
  * photo and the camera goes off; with no camera, no camera API or access denied, the button is disabled and says why.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { CHROMIUM } from './config.js';
+import { CHROMIUM } from '../src/common/node/chromium.js';
 import { cards, openVitrine, saveScreenshot, searched } from './vitrine.js';
 
 const FAKE_CAMERA = '--use-fake-device-for-media-stream';

@@ -5,7 +5,7 @@
  */
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import sharp from 'sharp';
-import { demoLabels, testCatalogIds } from '../tests/helpers/test-index.js';
+import { demoLabels, testCatalogIds } from '../src/index/node/sample-index.js';
 import { cardIds, cards, catalogPhoto, openVitrine, saveScreenshot, searched, type PhotoFile } from './vitrine.js';
 
 const labels = new Map(demoLabels().map((r) => [r.id, r.articleType]));

@@ -2,17 +2,16 @@
  * Serves an edited copy of the test index through request routing, as another build of the same catalog would look
  * to the page: products.json (and anything else) changed, and a manifest whose sizes and checksums match the edits.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Route } from '@playwright/test';
-import { validateManifest, type ArtifactManifest, type Product } from '../src/index/shared/format.js';
-import { TEST_ARTIFACTS_DIR } from '../tests/helpers/test-index.js';
+import { validateManifest, type ArtifactManifest, type Product } from '../src/artifacts/shared/format.js';
+import { TEST_ARTIFACTS_DIR } from '../src/index/node/sample-index.js';
+import { sha256Hex } from '../src/common/node/checksum.js';
 
 export const testManifest = (): ArtifactManifest => validateManifest(JSON.parse(readFileSync(join(TEST_ARTIFACTS_DIR, 'manifest.json'), 'utf8')));
 export const testProducts = (): Product[] => JSON.parse(readFileSync(join(TEST_ARTIFACTS_DIR, 'products.json'), 'utf8')) as Product[];
 
-export const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 export interface IndexEdit {
   /** Edits products.json (its size and checksum are recomputed). */
@@ -29,8 +28,8 @@ export async function serveEditedIndex(context: BrowserContext, edit: IndexEdit)
   const productBytes = Buffer.from(JSON.stringify(products));
   const record = (manifest.files as { path: string; bytes: number; sha256: string }[]).find((f) => f.path === manifest.products)!;
   record.bytes = productBytes.byteLength;
-  record.sha256 = sha256(productBytes);
-  manifest.buildId = sha256(Buffer.from(JSON.stringify(manifest.files))).slice(0, 16);
+  record.sha256 = sha256Hex(productBytes);
+  manifest.buildId = sha256Hex(Buffer.from(JSON.stringify(manifest.files))).slice(0, 16);
   edit.manifest?.(manifest);
   const manifestBytes = Buffer.from(JSON.stringify(manifest));
   await context.route(/\/artifacts\/manifest\.json$/, (route) => fulfillWith(route, manifestBytes));

@@ -7,7 +7,7 @@ import { expect, test } from '@playwright/test';
 import sharp from 'sharp';
 import type { SearchResponse } from '../src/search/shared/response.js';
 import { mutatedImages } from '../tests/helpers/fuzz.js';
-import { testCatalogIds } from '../tests/helpers/test-index.js';
+import { testCatalogIds } from '../src/index/node/sample-index.js';
 import { cardIds, catalogPhoto, openVitrine, searched } from './vitrine.js';
 
 const COUNT = 40;

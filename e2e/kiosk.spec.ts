@@ -1,6 +1,6 @@
 /** Kiosk mode (?kiosk): full-screen layout, large touch targets, an idle reset with a countdown, no way off-site. */
 import { expect, test, type Page } from '@playwright/test';
-import { testCatalogIds } from '../tests/helpers/test-index.js';
+import { testCatalogIds } from '../src/index/node/sample-index.js';
 import { cardImagesLoaded, cards, catalogPhoto, searched } from './vitrine.js';
 
 const notice = (page: Page) => page.locator('#idle-notice');

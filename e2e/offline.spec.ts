@@ -7,9 +7,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { testCatalogIds } from '../tests/helpers/test-index.js';
+import { testCatalogIds } from '../src/index/node/sample-index.js';
 import { E2E_PORT } from './config.js';
-import { sha256, testManifest, testProducts } from './edited-index.js';
+import { sha256Hex } from '../src/common/node/checksum.js';
+import { testManifest, testProducts } from './edited-index.js';
 import { copyOfBuild, E2E_DIST, startStaticHost } from './static-host.js';
 import { cardIds, cardImagesLoaded, catalogPhoto, cards, dropPhoto, photoFile, searched } from './vitrine.js';
 
@@ -100,8 +101,8 @@ function publishCatalogBuild(dir: string, renamed: string, name: string): string
   const productBytes = Buffer.from(JSON.stringify(products));
   const manifest = JSON.parse(JSON.stringify(testManifest())) as { buildId: string; products: string; files: { path: string; bytes: number; sha256: string }[] };
   const record = manifest.files.find((f) => f.path === manifest.products)!;
-  Object.assign(record, { bytes: productBytes.byteLength, sha256: sha256(productBytes) });
-  manifest.buildId = sha256(Buffer.from(JSON.stringify(manifest.files))).slice(0, 16);
+  Object.assign(record, { bytes: productBytes.byteLength, sha256: sha256Hex(productBytes) });
+  manifest.buildId = sha256Hex(Buffer.from(JSON.stringify(manifest.files))).slice(0, 16);
   writeFileSync(join(dir, 'artifacts', manifest.products), productBytes);
   writeFileSync(join(dir, 'artifacts', 'manifest.json'), JSON.stringify(manifest));
   return manifest.buildId;

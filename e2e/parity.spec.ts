@@ -6,12 +6,12 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { PROJECT_ROOT } from '../src/assets/node/paths.js';
-import { validateManifest, type Product } from '../src/index/shared/format.js';
+import { PROJECT_ROOT } from '../src/common/node/paths.js';
+import { validateManifest, type Product } from '../src/artifacts/shared/format.js';
 import type { SearchResponse } from '../src/search/shared/response.js';
 import { decodeMatrix } from '../src/vectors/shared/codec.js';
 import { cosine, row } from '../src/vectors/shared/vector.js';
-import { TEST_ARTIFACTS_DIR, TEST_CATEGORIES, demoLabels, testCatalogIds } from '../tests/helpers/test-index.js';
+import { TEST_ARTIFACTS_DIR, TEST_CATEGORIES, demoLabels, testCatalogIds } from '../src/index/node/sample-index.js';
 import { catalogPhoto, openVitrine, photoFile, queryPhoto, type PhotoFile } from './vitrine.js';
 
 const manifest = validateManifest(JSON.parse(readFileSync(join(TEST_ARTIFACTS_DIR, 'manifest.json'), 'utf8')));

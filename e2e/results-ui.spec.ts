@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import type { SearchResponse } from '../src/search/shared/response.js';
-import { demoLabels, QUERY_IMAGES_DIR, testCatalogIds } from '../tests/helpers/test-index.js';
+import { demoLabels, QUERY_IMAGES_DIR, testCatalogIds } from '../src/index/node/sample-index.js';
 import { cardCategories, cardIds, cards, catalogPhoto, dropPhoto, openVitrine, photoFile, searched } from './vitrine.js';
 
 const labels = new Map(demoLabels().map((r) => [r.id, r]));

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import sharp from 'sharp';
-import { ABSENT_CATEGORY, demoLabels, testCatalogIds } from '../tests/helpers/test-index.js';
+import { ABSENT_CATEGORY, demoLabels, testCatalogIds } from '../src/index/node/sample-index.js';
 import {
   cardCategories,
   cardImagesLoaded,

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type ConsoleMessage, type Page } from '@playwright/test';
-import { QUERY_IMAGES_DIR, testCatalogIds, demoLabels } from '../tests/helpers/test-index.js';
+import { QUERY_IMAGES_DIR, testCatalogIds, demoLabels } from '../src/index/node/sample-index.js';
 import { CONTENT_SECURITY_POLICY } from '../vite/security.js';
 import { serveEditedIndex } from './edited-index.js';
 import { cardImagesLoaded, cards, catalogPhoto, openVitrine, searched } from './vitrine.js';

@@ -3,9 +3,9 @@
  * against it, and `vite preview` serving that build with the same headers as production hosting needs.
  */
 import { build, preview } from 'vite';
-import { PROJECT_ROOT } from '../src/assets/node/paths.js';
+import { PROJECT_ROOT } from '../src/common/node/paths.js';
 import { ensureAssets } from '../tests/helpers/assets.js';
-import { ensureTestArtifacts } from '../tests/helpers/test-index.js';
+import { ensureTestArtifacts } from '../src/index/node/sample-index.js';
 import { E2E_PORT } from './config.js';
 import { E2E_DIST as outDir } from './static-host.js';
 

@@ -5,8 +5,8 @@
 import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { preview } from 'vite';
-import { PROJECT_ROOT } from '../src/assets/node/paths.js';
-import { TEST_ROOT } from '../tests/helpers/test-index.js';
+import { PROJECT_ROOT } from '../src/common/node/paths.js';
+import { TEST_ROOT } from '../src/index/node/sample-index.js';
 import { E2E_PORT } from './config.js';
 
 /** Where e2e/serve.ts builds the app against the test index. */

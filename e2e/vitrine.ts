@@ -1,52 +1,22 @@
 /** What the e2e tests do to the page, in the shopper's terms: open it, give it a photo, read the cards. */
-import { readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import type { Page, TestInfo } from '@playwright/test';
 // The type of window.__vitrine, which the tests drive.
 import type {} from '../src/page/handle.js';
 import type { EngineInfo } from '../src/search/worker/api.js';
-import { DEMO_IMAGES_DIR, QUERY_IMAGES_DIR } from '../tests/helpers/test-index.js';
+import { DEMO_IMAGES_DIR, QUERY_IMAGES_DIR } from '../src/index/node/sample-index.js';
 
-export interface PhotoFile {
-  readonly name: string;
-  readonly mimeType: string;
-  readonly buffer: Buffer;
-}
+import type { PhotoFile } from '../src/bench/node/page-driver.js';
+
+export { dropPhoto, photoFile, searched, type PhotoFile } from '../src/bench/node/page-driver.js';
 
 export const catalogPhoto = (id: string) => join(DEMO_IMAGES_DIR, `${id}.jpg`);
 export const queryPhoto = (id: string) => join(QUERY_IMAGES_DIR, `${id}.jpg`);
-
-export function photoFile(path: string): PhotoFile {
-  return { name: basename(path), mimeType: 'image/jpeg', buffer: readFileSync(path) };
-}
 
 /** Opens the page and waits until models and index are loaded and warmed up. */
 export async function openVitrine(page: Page): Promise<EngineInfo> {
   await page.goto('/');
   return page.evaluate(() => window.__vitrine.ready);
-}
-
-const completedSearches = (page: Page) => page.evaluate(() => performance.getEntriesByName('vitrine:drop-to-results').length);
-
-/** Runs something that starts a search and waits until the page shows its answer. */
-export async function searched(page: Page, start: () => Promise<unknown>): Promise<void> {
-  const before = await completedSearches(page);
-  await start();
-  await page.waitForFunction((n) => performance.getEntriesByName('vitrine:drop-to-results').length > n, before);
-}
-
-/** A file handed to the page as the browser hands a dragged one: a drop event carrying a DataTransfer. */
-export async function dropPhoto(page: Page, photo: PhotoFile): Promise<void> {
-  const dataTransfer = await page.evaluateHandle(
-    ({ name, mimeType, base64 }) => {
-      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-      const transfer = new DataTransfer();
-      transfer.items.add(new File([bytes], name, { type: mimeType }));
-      return transfer;
-    },
-    { name: photo.name, mimeType: photo.mimeType, base64: photo.buffer.toString('base64') },
-  );
-  await page.dispatchEvent('#dropzone', 'drop', { dataTransfer });
 }
 
 /** A paste (Ctrl+V) of an image, as the clipboard delivers it. */

@@ -10,7 +10,7 @@
  * Each, except the idle crash, is armed to fire on the worker's next message: the search the page sends it.
  */
 import { expect, test, type Page, type Worker } from '@playwright/test';
-import { testCatalogIds } from '../tests/helpers/test-index.js';
+import { testCatalogIds } from '../src/index/node/sample-index.js';
 import { cardIds, catalogPhoto, openVitrine, searched } from './vitrine.js';
 
 const status = (page: Page) => page.getByRole('status');

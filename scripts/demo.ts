@@ -5,14 +5,16 @@
  *   3. builds the web app into dist/ and serves it with `vite preview` (COOP/COEP headers), printing the URL.
  */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { build, preview } from 'vite';
-import { loadDatasets, loadModelsConfig, loadSearchDefaults } from '../src/assets/node/config.js';
-import { ASSETS_DIR, PROJECT_ROOT } from '../src/assets/node/paths.js';
+import { loadDatasets } from '../src/assets/node/datasets.js';
+import { loadModelsConfig } from '../src/models/node/config.js';
+import { loadSearchDefaults } from '../src/artifacts/node/config.js';
+import { ASSETS_DIR, PROJECT_ROOT } from '../src/common/node/paths.js';
 import { EMBEDDING_RECIPE } from '../src/index/node/recipe.js';
-import { MANIFEST_FILE, STATS_FILE, validateManifest } from '../src/index/shared/format.js';
+import { MANIFEST_FILE, STATS_FILE, validateManifest } from '../src/artifacts/shared/format.js';
+import { sha256Hex } from '../src/common/node/checksum.js';
 
 const DEMO_ARTIFACTS = join(PROJECT_ROOT, 'artifacts/demo');
 const catalog = loadDatasets().catalog!;
@@ -55,7 +57,7 @@ function staleness(): string | null {
   for (const record of [manifest.models.imageSemantic, manifest.models.visual, manifest.models.textSemantic]) {
     for (const [file, pinned] of Object.entries(record.files)) {
       const path = join(ASSETS_DIR, models.models[record.model]?.mirror ?? record.model, file);
-      if (!existsSync(path) || createHash('sha256').update(readFileSync(path)).digest('hex') !== pinned.sha256) {
+      if (!existsSync(path) || sha256Hex(readFileSync(path)) !== pinned.sha256) {
         return `${relative(PROJECT_ROOT, path)} is not the model file it was built with`;
       }
     }

@@ -10,10 +10,11 @@ import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from '@playwright/test';
-import { CHROMIUM, E2E_URL } from '../e2e/config.js';
+import { CHROMIUM } from '../src/common/node/chromium.js';
+import { E2E_URL } from '../e2e/config.js';
 import { NodeSearchEngine } from '../src/search/node/engine.js';
 import { BAD_INPUTS, badInputPath, ensureBadInputs } from '../tests/helpers/bad-images.js';
-import { TEST_ARTIFACTS_DIR } from '../tests/helpers/test-index.js';
+import { TEST_ARTIFACTS_DIR } from '../src/index/node/sample-index.js';
 
 const { values } = parseArgs({ options: { url: { type: 'string', default: E2E_URL }, child: { type: 'string' } } });
 

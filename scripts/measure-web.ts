@@ -10,8 +10,8 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium, type Page } from '@playwright/test';
-import { CHROMIUM } from '../e2e/config.js';
-import { QUERY_IMAGES_DIR } from '../tests/helpers/test-index.js';
+import { CHROMIUM } from '../src/common/node/chromium.js';
+import { QUERY_IMAGES_DIR } from '../src/index/node/sample-index.js';
 
 const { values } = parseArgs({
   options: {

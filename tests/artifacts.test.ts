@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHnsw, openHnsw } from '../src/ann/node/env.js';
 import { ExactIndex } from '../src/ann/shared/ann.js';
-import { openCatalogDir } from '../src/index/node/artifacts.js';
+import { openCatalogDir } from '../src/search/node/catalog.js';
 import { seededRandom } from '../src/vectors/shared/random.js';
 import { matrixFromRows, normalize, row } from '../src/vectors/shared/vector.js';
-import { TEST_ARTIFACTS_DIR } from './helpers/test-index.js';
+import { TEST_ARTIFACTS_DIR } from '../src/index/node/sample-index.js';
 
 function randomUnitMatrix(rows: number, dim: number, seed: number) {
   const random = seededRandom(seed);

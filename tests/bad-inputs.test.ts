@@ -10,7 +10,7 @@ import { NodeSearchEngine } from '../src/search/node/engine.js';
 import { assertJsonSafe, type SearchResponse } from '../src/search/shared/response.js';
 import { BAD_INPUTS, badInputPath, ensureBadInputs, EXIF_CONTROL, LARGE_SOURCE, SOURCE_PRODUCT } from './helpers/bad-images.js';
 import { runCli, STACK_LINE } from './helpers/cli.js';
-import { DEMO_IMAGES_DIR, QUERY_IMAGES_DIR, TEST_ARTIFACTS_DIR, testCatalogIds } from './helpers/test-index.js';
+import { DEMO_IMAGES_DIR, QUERY_IMAGES_DIR, TEST_ARTIFACTS_DIR, testCatalogIds } from '../src/index/node/sample-index.js';
 
 let engine: NodeSearchEngine;
 const seen: { file: string; status: string; ms: number; rssMb: number; detail: string }[] = [];

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../src/assets/node/paths.js';
+import { PROJECT_ROOT } from '../src/common/node/paths.js';
 import { bestIds, exactTopK } from '../src/bench/shared/exact.js';
 import { recallAt, rotate, summarize } from '../src/bench/shared/stats.js';
 import { syntheticVectors } from '../src/bench/shared/synthetic.js';

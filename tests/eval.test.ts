@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RANKING_MODES } from '../src/eval/shared/evaluate.js';
 import type { EvalOutput } from '../src/eval/shared/report.js';
 import { runCli, STACK_LINE } from './helpers/cli.js';
-import { DEMO_IMAGES_DIR, demoLabels, QUERY_IMAGES_DIR, TEST_ARTIFACTS_DIR, testCatalogIds } from './helpers/test-index.js';
+import { DEMO_IMAGES_DIR, demoLabels, QUERY_IMAGES_DIR, TEST_ARTIFACTS_DIR, testCatalogIds } from '../src/index/node/sample-index.js';
 
 const evalCli = (args: readonly string[]) => runCli('eval', args);
 

@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { NodeSearchEngine } from '../src/search/node/engine.js';
 import { assertJsonSafe, type SearchResponse } from '../src/search/shared/response.js';
 import { mutatedImages, type Mutant } from './helpers/fuzz.js';
-import { DEMO_IMAGES_DIR, TEST_ARTIFACTS_DIR, testCatalogIds } from './helpers/test-index.js';
+import { DEMO_IMAGES_DIR, TEST_ARTIFACTS_DIR, testCatalogIds } from '../src/index/node/sample-index.js';
 
 const COUNT = 300;
 const PER_INPUT_MS = 10_000;

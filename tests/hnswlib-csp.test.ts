@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../src/assets/node/paths.js';
+import { PROJECT_ROOT } from '../src/common/node/paths.js';
 import { HNSWLIB_MODULE, patchHnswlib } from '../vite/hnswlib-csp.js';
 
 const DIST = join(PROJECT_ROOT, 'node_modules/hnswlib-wasm/dist');

@@ -7,12 +7,12 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../src/assets/node/paths.js';
-import { openCatalogDir } from '../src/index/node/artifacts.js';
+import { PROJECT_ROOT } from '../src/common/node/paths.js';
+import { openCatalogDir } from '../src/search/node/catalog.js';
 import { recoverInterruptedBuild } from '../src/index/node/build.js';
 import { BAD_INPUTS, badInputPath, ensureBadInputs } from './helpers/bad-images.js';
 import { runCli, STACK_LINE } from './helpers/cli.js';
-import { DEMO_IMAGES_DIR, DEMO_LABELS, TEST_ARTIFACTS_DIR, testCatalogIds } from './helpers/test-index.js';
+import { DEMO_IMAGES_DIR, DEMO_LABELS, TEST_ARTIFACTS_DIR, testCatalogIds } from '../src/index/node/sample-index.js';
 
 let root: string;
 beforeAll(async () => {

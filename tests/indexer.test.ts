@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ArtifactManifest, Product } from '../src/index/shared/format.js';
+import type { ArtifactManifest, Product } from '../src/artifacts/shared/format.js';
 import { runCli, STACK_LINE } from './helpers/cli.js';
-import { DEMO_IMAGES_DIR, demoLabels } from './helpers/test-index.js';
+import { DEMO_IMAGES_DIR, demoLabels } from '../src/index/node/sample-index.js';
 
 /**
  * A messy shop folder: nesting, PNG/WebP/upper-case extensions, a symlink, the same file name in two folders,

@@ -3,15 +3,15 @@ import { join } from 'node:path';
 import { AutoTokenizer, env } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadModelsConfig } from '../src/assets/node/config.js';
-import { ASSETS_DIR } from '../src/assets/node/paths.js';
+import { loadModelsConfig } from '../src/models/node/config.js';
+import { ASSETS_DIR } from '../src/common/node/paths.js';
 import { loadImageEmbedders, loadTextEmbedder, modelFilePath } from '../src/models/node/load.js';
 import { ImageEmbedder, type TextEmbedder } from '../src/models/shared/embedders.js';
 import { resolveProfile, type ModelsConfig } from '../src/models/shared/manifest.js';
 import { cosine } from '../src/vectors/shared/vector.js';
 import { decodeImage } from '../src/imaging/node/decode.js';
 import { embedImages } from '../src/models/shared/embed.js';
-import { DEMO_IMAGES_DIR } from './helpers/test-index.js';
+import { DEMO_IMAGES_DIR } from '../src/index/node/sample-index.js';
 
 const config = loadModelsConfig();
 

@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SearchResponse } from '../src/search/shared/response.js';
 import { runCli, STACK_LINE } from './helpers/cli.js';
-import { ABSENT_CATEGORY, DEMO_IMAGES_DIR, QUERY_IMAGES_DIR, TEST_ARTIFACTS_DIR, TEST_CATALOG_DIR, testCatalogIds } from './helpers/test-index.js';
+import { ABSENT_CATEGORY, DEMO_IMAGES_DIR, QUERY_IMAGES_DIR, TEST_ARTIFACTS_DIR, TEST_CATALOG_DIR, testCatalogIds } from '../src/index/node/sample-index.js';
 
 let work: string;
 beforeAll(() => {

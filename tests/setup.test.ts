@@ -5,16 +5,17 @@ import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { loadDatasets, loadModelsConfig, type DatasetSpec } from '../src/assets/node/config.js';
-import { PROJECT_ROOT, defaultMirror } from '../src/assets/node/paths.js';
+import { loadDatasets, type DatasetSpec } from '../src/assets/node/datasets.js';
+import { loadModelsConfig } from '../src/models/node/config.js';
+import { PROJECT_ROOT, defaultMirror } from '../src/common/node/paths.js';
 import { runSetup, type SetupOptions, type SetupProgress } from '../src/assets/node/setup.js';
 import type { HubSource, ModelFileSpec, ModelsConfig } from '../src/models/shared/manifest.js';
 import { startHubServer, type HubServer } from './helpers/hub-server.js';
+import { sha256Hex } from '../src/common/node/checksum.js';
 
-const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 /** Compared by hash: vitest's deep equality on big buffers takes seconds. */
-const fileHash = async (path: string): Promise<string> => sha256(await readFile(path));
-const pin = (bytes: Uint8Array): ModelFileSpec => ({ bytes: bytes.length, sha256: sha256(bytes) });
+const fileHash = async (path: string): Promise<string> => sha256Hex(await readFile(path));
+const pin = (bytes: Uint8Array): ModelFileSpec => ({ bytes: bytes.length, sha256: sha256Hex(bytes) });
 const UNPINNED: ModelFileSpec = { bytes: null, sha256: null };
 
 const WEIGHTS = randomBytes(300_000);
@@ -105,7 +106,7 @@ async function writeTree(root: string, files: Record<string, Uint8Array | string
 async function tinyDataset() {
   const files = { 'styles.csv': Buffer.from('id,articleType\n1,Tshirts\n'), 'images/1.jpg': randomBytes(2000) };
   const checksums = join(work, 'tiny-set.sha256');
-  await writeFile(checksums, Object.entries(files).map(([path, bytes]) => `${sha256(bytes)}  ${path}\n`).join(''));
+  await writeFile(checksums, Object.entries(files).map(([path, bytes]) => `${sha256Hex(bytes)}  ${path}\n`).join(''));
   const spec: DatasetSpec = { description: 'test', mirror: 'catalog/tiny-set', checksums, images: 'images', labels: 'styles.csv' };
   return { spec, files };
 }
@@ -121,8 +122,8 @@ describe('runSetup from the hub', () => {
 
     const report = await runSetup(options({ models, progress }));
 
-    expect(await fileHash(modelFile('onnx/model.onnx'))).toBe(sha256(WEIGHTS));
-    expect(await fileHash(modelFile('config.json'))).toBe(sha256(CONFIG_JSON));
+    expect(await fileHash(modelFile('onnx/model.onnx'))).toBe(sha256Hex(WEIGHTS));
+    expect(await fileHash(modelFile('config.json'))).toBe(sha256Hex(CONFIG_JSON));
     expect(report).toMatchObject({ fetched: 2, present: 0, bytes: WEIGHTS.length + CONFIG_JSON.length });
     expect(hub.requests.slice(0, 2)).toEqual([
       { path: '/acme/tiny/resolve/main/onnx/model.onnx', status: 302 },
@@ -139,8 +140,8 @@ describe('runSetup from the hub', () => {
 
     await runSetup(options({ models, mirror }));
 
-    expect(await fileHash(modelFile('config.json'))).toBe(sha256(CONFIG_JSON));
-    expect(await fileHash(modelFile('onnx/model.onnx'))).toBe(sha256(WEIGHTS));
+    expect(await fileHash(modelFile('config.json'))).toBe(sha256Hex(CONFIG_JSON));
+    expect(await fileHash(modelFile('onnx/model.onnx'))).toBe(sha256Hex(WEIGHTS));
     expect(hub.requests.map((request) => request.path)).toEqual(['/acme/tiny/resolve/v1/onnx/model.onnx', '/cdn/0']);
   });
 
@@ -152,7 +153,7 @@ describe('runSetup from the hub', () => {
     const run = runSetup(options({ models }));
 
     await expect(run).rejects.toThrow(/checksum mismatch for models\/tiny\/onnx\/model\.onnx/);
-    await expect(run).rejects.toThrow(sha256(WEIGHTS));
+    await expect(run).rejects.toThrow(sha256Hex(WEIGHTS));
     await expect(run).rejects.toThrow(`${hub.url}/acme/tiny/resolve/main/onnx/model.onnx`);
     expect(await readdir(dirname(modelFile('onnx/model.onnx')))).toEqual([]);
   });
@@ -202,7 +203,7 @@ describe('runSetup from the hub', () => {
     await runSetup(options({ models, progress }));
 
     const lock = JSON.parse(await readFile(join(assets, 'lock.json'), 'utf8')) as { files: Record<string, unknown> };
-    expect(lock.files['models/tiny/onnx/model.onnx']).toMatchObject({ bytes: WEIGHTS.length, sha256: sha256(WEIGHTS) });
+    expect(lock.files['models/tiny/onnx/model.onnx']).toMatchObject({ bytes: WEIGHTS.length, sha256: sha256Hex(WEIGHTS) });
     expect(progress.warnings).toEqual([expect.stringContaining('models/tiny/onnx/model.onnx is not pinned')]);
 
     const again = recordingProgress();
@@ -212,7 +213,7 @@ describe('runSetup from the hub', () => {
     hub.addHubFile('acme/tiny', 'main', 'onnx/model.onnx', randomBytes(WEIGHTS.length));
     await rm(modelFile('onnx/model.onnx'));
     await expect(runSetup(options({ models }))).rejects.toThrow(
-      new RegExp(`checksum mismatch for models/tiny/onnx/model\\.onnx: expected sha256 ${sha256(WEIGHTS)} \\(recorded in .*lock\\.json\\)`),
+      new RegExp(`checksum mismatch for models/tiny/onnx/model\\.onnx: expected sha256 ${sha256Hex(WEIGHTS)} \\(recorded in .*lock\\.json\\)`),
     );
     expect(existsSync(modelFile('onnx/model.onnx'))).toBe(false);
   });
@@ -252,8 +253,8 @@ describe('runSetup from a mirror', () => {
     const progress = recordingProgress();
 
     expect(await runSetup(setup())).toMatchObject({ fetched: 4, present: 0 });
-    expect(await fileHash(modelFile('onnx/model.onnx'))).toBe(sha256(WEIGHTS));
-    for (const [path, bytes] of Object.entries(files)) expect(await fileHash(join(assets, 'catalog/tiny-set', path))).toBe(sha256(bytes));
+    expect(await fileHash(modelFile('onnx/model.onnx'))).toBe(sha256Hex(WEIGHTS));
+    for (const [path, bytes] of Object.entries(files)) expect(await fileHash(join(assets, 'catalog/tiny-set', path))).toBe(sha256Hex(bytes));
     expect(progress.counts.get('tiny')).toEqual([2, 2]);
 
     const modified = (await stat(modelFile('onnx/model.onnx'))).mtimeMs;
@@ -262,7 +263,7 @@ describe('runSetup from a mirror', () => {
 
     await writeFile(join(assets, 'catalog/tiny-set/images/1.jpg'), 'damaged on disk');
     expect(await runSetup(setup())).toMatchObject({ fetched: 1, present: 3 });
-    expect(await fileHash(join(assets, 'catalog/tiny-set/images/1.jpg'))).toBe(sha256(files['images/1.jpg']));
+    expect(await fileHash(join(assets, 'catalog/tiny-set/images/1.jpg'))).toBe(sha256Hex(files['images/1.jpg']));
   });
 
   it('fetches models and a data set from an http mirror', async () => {
@@ -274,8 +275,8 @@ describe('runSetup from a mirror', () => {
     const report = await runSetup(options({ models, mirror: `${hub.url}/mirror/`, datasets: { tiny: spec }, datasetNames: ['tiny'] }));
 
     expect(report).toMatchObject({ fetched: 3, present: 0 });
-    expect(await fileHash(modelFile('onnx/model.onnx'))).toBe(sha256(WEIGHTS));
-    for (const [path, bytes] of Object.entries(files)) expect(await fileHash(join(assets, 'catalog/tiny-set', path))).toBe(sha256(bytes));
+    expect(await fileHash(modelFile('onnx/model.onnx'))).toBe(sha256Hex(WEIGHTS));
+    for (const [path, bytes] of Object.entries(files)) expect(await fileHash(join(assets, 'catalog/tiny-set', path))).toBe(sha256Hex(bytes));
   });
 
   it('rejects a data set file that does not match its checksum file', async () => {
@@ -287,7 +288,7 @@ describe('runSetup from a mirror', () => {
 
     await expect(
       runSetup(options({ models, mirror: `${hub.url}/mirror`, datasets: { tiny: spec }, datasetNames: ['tiny'] })),
-    ).rejects.toThrow(`checksum mismatch for catalog/tiny-set/images/1.jpg: expected sha256 ${sha256(files['images/1.jpg'])}`);
+    ).rejects.toThrow(`checksum mismatch for catalog/tiny-set/images/1.jpg: expected sha256 ${sha256Hex(files['images/1.jpg'])}`);
     expect(existsSync(join(assets, 'catalog/tiny-set/images/1.jpg'))).toBe(false);
   });
 });
@@ -350,7 +351,7 @@ describe.skipIf(sharedMirror === null)('the real config against the shared mirro
     expect(report.fetched).toBe(miniFiles.length + queryFiles.length);
     for (const { path, spec } of miniFiles) {
       const bytes = await readFile(path);
-      expect({ bytes: bytes.length, sha256: sha256(bytes) }).toEqual(spec);
+      expect({ bytes: bytes.length, sha256: sha256Hex(bytes) }).toEqual(spec);
     }
   });
 });

@@ -2,9 +2,10 @@ import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
 import type { Plugin } from 'vite';
-import { loadModelsConfig } from '../src/assets/node/config.js';
-import { ASSETS_DIR, PROJECT_ROOT } from '../src/assets/node/paths.js';
-import { MANIFEST_FILE, STATS_FILE, validateManifest, type Product } from '../src/index/shared/format.js';
+import { loadModelsConfig } from '../src/models/node/config.js';
+import { ASSETS_DIR, PROJECT_ROOT } from '../src/common/node/paths.js';
+import { ISOLATION_HEADERS } from '../src/common/shared/http-headers.js';
+import { MANIFEST_FILE, STATS_FILE, validateManifest, type Product } from '../src/artifacts/shared/format.js';
 
 /**
  * Serves the data the page's worker fetches, at the URLs it expects:
@@ -15,13 +16,6 @@ import { MANIFEST_FILE, STATS_FILE, validateManifest, type Product } from '../sr
  * In dev they stream from disk; `vite build` copies exactly these files into the output, so it is plain static
  * hosting (and `vite preview` serves that copy). Only files the manifest names are served: no path leaves the map.
  */
-
-/** Cross-origin isolation (COOP + COEP) lets the worker use multi-threaded WASM; CORP lets COEP pages load data. */
-export const ISOLATION_HEADERS = {
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Embedder-Policy': 'require-corp',
-  'Cross-Origin-Resource-Policy': 'same-origin',
-} as const;
 
 function artifactsDir(): string {
   return resolve(PROJECT_ROOT, process.env.VITRINE_ARTIFACTS ?? 'artifacts/demo');

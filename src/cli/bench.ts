@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PROJECT_ROOT } from '../assets/node/paths.js';
+import { PROJECT_ROOT } from '../common/node/paths.js';
 import { formatReport } from '../bench/node/report.js';
 import { PARTS, runBench, type Part } from '../bench/node/run.js';
 import { terminalProgress } from './progress.js';

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
-import { PROJECT_ROOT } from '../assets/node/paths.js';
+import { PROJECT_ROOT } from '../common/node/paths.js';
 import { buildIndex } from '../index/node/build.js';
 import { terminalProgress } from './progress.js';
 import { runCli, UsageError } from './run.js';

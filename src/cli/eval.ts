@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PROJECT_ROOT } from '../assets/node/paths.js';
+import { PROJECT_ROOT } from '../common/node/paths.js';
 import { runEvaluation } from '../eval/node/run.js';
 import { EMPTY_LABEL_MAP, LabelMapError, parseLabelMapText, type LabelMap } from '../eval/shared/labels.js';
 import { sweepChart } from '../eval/shared/plot.js';

@@ -1,19 +1,5 @@
-export function formatBytes(bytes: number): string {
-  if (bytes < 1e3) return `${bytes} B`;
-  const [scale, unit] = bytes < 1e6 ? [1e3, 'kB'] : bytes < 1e9 ? [1e6, 'MB'] : [1e9, 'GB'];
-  return `${(bytes / scale).toFixed(1)} ${unit}`;
-}
-
-/** Progress of the long-running commands (setup, build:index), written to stderr so stdout stays for results. */
-export interface Progress {
-  /** A file arriving: bytes so far (`total` null while unknown). */
-  file(path: string, received: number, total: number | null): void;
-  /** Items of a batch done so far; shows the rate and the time left. */
-  count(label: string, done: number, total: number, unit?: string): void;
-  warn(message: string): void;
-  /** A message of its own, on a line that the next update does not overwrite. */
-  line(message: string): void;
-}
+import type { Progress } from '../common/shared/progress.js';
+import { formatBytes } from '../common/shared/units.js';
 
 /**
  * Progress on a terminal stream. On a TTY: one line rewritten in place, at most ten times a second. On a log (CI):

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PROJECT_ROOT } from '../assets/node/paths.js';
+import { PROJECT_ROOT } from '../common/node/paths.js';
 import { NodeSearchEngine } from '../search/node/engine.js';
 import { errorResponse, type SearchResponse } from '../search/shared/response.js';
 import { runCli, UsageError } from './run.js';

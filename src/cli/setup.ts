@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadDatasets, loadModelsConfig } from '../assets/node/config.js';
-import { ASSETS_DIR, defaultMirror } from '../assets/node/paths.js';
+import { loadDatasets } from '../assets/node/datasets.js';
+import { loadModelsConfig } from '../models/node/config.js';
+import { ASSETS_DIR, defaultMirror } from '../common/node/paths.js';
 import { formatSummary, runSetup } from '../assets/node/setup.js';
 import { terminalProgress } from './progress.js';
 import { runCli } from './run.js';

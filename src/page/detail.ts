@@ -3,7 +3,8 @@
  * Escape; focus then goes back to the card button that opened it.
  */
 import type { SearchResult } from '../search/shared/response.js';
-import { el, productFacts, productImageUrl, productTitle } from './results.js';
+import { productImageUrl } from '../catalog/shared/urls.js';
+import { el, productFacts, productTitle } from './results.js';
 
 export interface DetailView {
   readonly dialog: HTMLDialogElement;

@@ -1,10 +1,5 @@
+import { formatBytes } from '../common/shared/units.js';
 import type { EngineInfo, LoadEvent } from '../search/worker/api.js';
-
-function formatBytes(bytes: number): string {
-  if (bytes < 1e3) return `${bytes} B`;
-  if (bytes < 1e6) return `${(bytes / 1e3).toFixed(0)} kB`;
-  return `${(bytes / 1e6).toFixed(1)} MB`;
-}
 
 export interface LoadingView {
   readonly box: HTMLElement;

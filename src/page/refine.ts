@@ -3,7 +3,8 @@
  * The page asks for a pool larger than the cards shown, so that choosing "Blue" shows a full row of blue products
  * rather than the two blue ones among the first eight; the chips count within that pool.
  */
-import { describeExplanation, explainResult, type Scoring } from '../results/shared/explain.js';
+import { describeExplanation, explainResult } from '../results/shared/explain.js';
+import type { Scoring } from '../search/shared/scoring.js';
 import { facets, NO_REFINEMENT, refine, toggle, type Refinement } from '../results/shared/facets.js';
 import type { SearchResponse, SearchResult } from '../search/shared/response.js';
 import { card, el } from './results.js';

@@ -1,3 +1,4 @@
+import { productImageUrl } from '../catalog/shared/urls.js';
 import type { SearchResponse, SearchResult } from '../search/shared/response.js';
 
 /** Builds an element with text content only: catalog data never goes through innerHTML. */
@@ -6,11 +7,6 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: str
   node.className = className;
   if (text !== undefined) node.textContent = text;
   return node;
-}
-
-/** Catalog image paths are relative to the catalog folder; each segment is URL-encoded, the slashes kept. */
-export function productImageUrl(catalogBase: URL, image: string): string {
-  return new URL(image.split('/').map(encodeURIComponent).join('/'), catalogBase).href;
 }
 
 export const productTitle = (result: SearchResult) => result.name ?? result.filename;

@@ -8,3 +8,8 @@ declare class TextEncoder {
   encode(input?: string): Uint8Array;
 }
 declare const performance: { now(): number };
+declare class URL {
+  constructor(url: string, base?: string | URL);
+  readonly href: string;
+  readonly pathname: string;
+}

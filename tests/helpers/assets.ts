@@ -1,5 +1,6 @@
-import { loadDatasets, loadModelsConfig } from '../../src/assets/node/config.js';
-import { ASSETS_DIR, defaultMirror } from '../../src/assets/node/paths.js';
+import { loadDatasets } from '../../src/assets/node/datasets.js';
+import { loadModelsConfig } from '../../src/models/node/config.js';
+import { ASSETS_DIR, defaultMirror } from '../../src/common/node/paths.js';
 import { runSetup } from '../../src/assets/node/setup.js';
 
 /** Tests run on the real models and photos: fetch them (verified) from the mirror beside the project when missing. */

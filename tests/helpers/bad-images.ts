@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { seededRandom } from '../../src/vectors/shared/random.js';
-import { DEMO_IMAGES_DIR, QUERY_IMAGES_DIR, TEST_ROOT } from './test-index.js';
+import { DEMO_IMAGES_DIR, QUERY_IMAGES_DIR, TEST_ROOT } from '../../src/index/node/sample-index.js';
 
 /** Bump when a file below changes, so old copies are regenerated. */
 const VERSION = 2;

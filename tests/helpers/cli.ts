@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../../src/assets/node/paths.js';
+import { PROJECT_ROOT } from '../../src/common/node/paths.js';
 
 export interface CliRun {
   readonly code: number | null;

@@ -1,9 +1,26 @@
 import { ExactIndex } from '../../src/ann/shared/ann.js';
 import { categoryKey } from '../../src/catalog/shared/taxonomy.js';
-import type { ArtifactManifest, Product } from '../../src/index/shared/format.js';
+import type { ArtifactManifest, Product } from '../../src/artifacts/shared/format.js';
 import type { CategoryScope, SearchCatalog } from '../../src/search/shared/catalog.js';
-import type { SearchConfig } from '../../src/search/shared/config.js';
+import type { SearchConfig } from '../../src/artifacts/shared/config.js';
 import { matrixFromRows, normalize } from '../../src/vectors/shared/vector.js';
+
+/** Search parameters for the toy worlds: raw cosines (no calibration), a middling confidence threshold. */
+export const TOY_SEARCH_CONFIG: SearchConfig = {
+  topK: 8,
+  fusion: 'weighted',
+  weights: { semantic: 0.5, visual: 0.5 },
+  calibrate: false,
+  rrfK: 60,
+  confidenceThreshold: 0.5,
+  zeroShotWeight: 0.5,
+  neighborVotes: 4,
+  neighborTemperature: 20,
+  candidates: 50,
+  efSearch: 50,
+  composeTextWeight: 1,
+  textPhotoWeight: 0.5,
+};
 
 export function toyProduct(id: string, category: string, name: string | null = null): Product {
   return {

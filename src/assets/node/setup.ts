@@ -1,7 +1,7 @@
 import { readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { resolveProfile, type ModelsConfig } from '../../models/shared/manifest.js';
-import type { DatasetSpec } from './config.js';
+import type { DatasetSpec } from './datasets.js';
 import {
   describeSource,
   forEachLimited,
@@ -14,8 +14,9 @@ import {
   type OpenedSource,
   type Source,
 } from './download.js';
-import { formatBytes, type Progress } from '../../cli/progress.js';
-import { PROJECT_ROOT } from './paths.js';
+import type { Progress } from '../../common/shared/progress.js';
+import { formatBytes } from '../../common/shared/units.js';
+import { PROJECT_ROOT } from '../../common/node/paths.js';
 
 /** Data sets are thousands of small files: overlap their latency, without opening thousands of sockets at once. */
 const DATASET_CONCURRENCY = 16;

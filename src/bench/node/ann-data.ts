@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { buildHnsw } from '../../ann/node/env.js';
-import type { Progress } from '../../cli/progress.js';
-import { folderReader, readManifest } from '../../index/node/artifacts.js';
-import { fileRecord, type ArtifactManifest } from '../../index/shared/format.js';
+import type { Progress } from '../../common/shared/progress.js';
+import { folderReader, readManifest } from '../../artifacts/node/read.js';
+import { fileRecord, type ArtifactManifest } from '../../artifacts/shared/format.js';
 import { decodeImage } from '../../imaging/node/decode.js';
 import { preprocess } from '../../imaging/shared/preprocess.js';
 import { loadIndexEmbedders } from '../../models/node/load.js';
@@ -15,6 +14,7 @@ import { exactTopK } from '../shared/exact.js';
 import { SYNTHETIC_RECIPE, syntheticVectors } from '../shared/synthetic.js';
 import { BENCH_CACHE } from './paths.js';
 import type { NativeGraph, NativeHnswLib } from './native-hnsw.js';
+import { sha256Hex } from '../../common/node/checksum.js';
 
 /** Synthetic vectors sit at this expected cosine from the catalog vector they vary (see syntheticVectors). */
 export const SYNTHETIC_COSINE = 0.9;
@@ -59,7 +59,7 @@ export interface AnnDataset {
 }
 
 function key(parts: object): string {
-  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
+  return sha256Hex(JSON.stringify(parts)).slice(0, 16);
 }
 
 /** Query vectors: the semantic embeddings of real query photos, made with the index's own model. */
@@ -85,7 +85,7 @@ export async function photoQueries(catalog: CatalogVectors, photos: readonly str
     const data = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
     if (data.length === photos.length * dim) return { count: photos.length, data: Float32Array.from(data), source, digest: id };
   }
-  const encoders = await loadIndexEmbedders(manifest, { threads: 2 });
+  const encoders = await loadIndexEmbedders(manifest.models, { threads: 2 });
   const data = new Float32Array(photos.length * dim);
   for (let i = 0; i < photos.length; i++) {
     const image = await decodeImage(new Uint8Array(await readFile(photos[i]!)), basename(photos[i]!));

@@ -1,4 +1,4 @@
-import type { Progress } from '../../cli/progress.js';
+import type { Progress } from '../../common/shared/progress.js';
 import { bestIds, exactTopK } from '../shared/exact.js';
 import { mean, recallAt, rotate, summarize, type Summary } from '../shared/stats.js';
 import { catalogDataset, ensureNativeGraph, ensureWasmGraph, groundTruth, photoQueries, readCatalogVectors, syntheticDataset, type AnnDataset, type CatalogVectors } from './ann-data.js';

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { build, loadConfigFromFile, type Plugin, type PluginOption, type UserConfig } from 'vite';
-import { CHROMIUM } from '../../../e2e/config.js';
-import { PROJECT_ROOT } from '../../assets/node/paths.js';
+import { CHROMIUM } from '../../common/node/chromium.js';
+import { PROJECT_ROOT } from '../../common/node/paths.js';
 // The type of window.__bench.
 import type {} from '../worker/client.js';
 import type { BenchWorkerApi } from '../shared/protocol.js';

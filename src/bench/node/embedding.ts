@@ -1,15 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Browser } from '@playwright/test';
-import { loadModelsConfig } from '../../assets/node/config.js';
-import type { Progress } from '../../cli/progress.js';
+import { loadModelsConfig } from '../../models/node/config.js';
+import type { Progress } from '../../common/shared/progress.js';
 import { decodeImage } from '../../imaging/node/decode.js';
 import type { Framing } from '../../imaging/shared/preprocess.js';
 import { loadImageEmbedder, modelFilePath } from '../../models/node/load.js';
 import type { ImageEmbedder } from '../../models/shared/embedders.js';
 import { resolveProfile } from '../../models/shared/manifest.js';
 import { timeEmbedding } from '../shared/embed-timing.js';
-import type { EmbedTiming, GpuProbe, InferenceBackend } from '../shared/protocol.js';
+import type { Backend } from '../../models/shared/embedders.js';
+import type { EmbedTiming, GpuProbe } from '../shared/protocol.js';
 import { rotate, summarize, type Summary } from '../shared/stats.js';
 import { BenchPage } from './browser.js';
 import type { BenchServer } from './server.js';
@@ -31,7 +32,7 @@ export interface EmbeddingOptions {
 export interface EmbeddingContender {
   readonly runtime: 'browser' | 'node';
   /** onnxruntime-web backend in the browser; "cpu" for onnxruntime-node. */
-  readonly backend: InferenceBackend | 'cpu';
+  readonly backend: Backend | 'cpu';
   readonly threads: number;
   /** Model bytes → both sessions ready (browser: fetch included), once. */
   readonly load_ms: number;
@@ -107,7 +108,7 @@ export async function benchEmbedding(options: EmbeddingOptions): Promise<Embeddi
     const hardwareGpu = probe.adapter !== null && !probe.adapter.fallback;
 
     const contenders: Contender[] = [];
-    const browserContender = async (backend: InferenceBackend, threads: number): Promise<Contender> => {
+    const browserContender = async (backend: Backend, threads: number): Promise<Contender> => {
       const id = `embed-${backend}-${threads}`;
       await page.spawn(id);
       const info = await page.call(id, 'setupEmbed', {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../../assets/node/paths.js';
+import { PROJECT_ROOT } from '../../common/node/paths.js';
 
 export interface MachineInfo {
   readonly cpu: string;

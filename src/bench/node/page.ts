@@ -3,13 +3,13 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, Page } from '@playwright/test';
 import { build, preview, type Plugin, type PreviewServer } from 'vite';
-import { dropPhoto, photoFile, searched } from '../../../e2e/vitrine.js';
-import { PROJECT_ROOT } from '../../assets/node/paths.js';
-import type { Progress } from '../../cli/progress.js';
-import { readManifest } from '../../index/node/artifacts.js';
+import { dropPhoto, photoFile, searched } from './page-driver.js';
+import { PROJECT_ROOT } from '../../common/node/paths.js';
+import type { Progress } from '../../common/shared/progress.js';
+import { readManifest } from '../../artifacts/node/read.js';
 // The type of window.__vitrine.
 import type {} from '../../page/handle.js';
-import type { Backend } from '../../search/worker/api.js';
+import type { Backend } from '../../models/shared/embedders.js';
 import { rotate, summarize, type Summary } from '../shared/stats.js';
 import { RUN_DIR } from './paths.js';
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../../assets/node/paths.js';
+import { PROJECT_ROOT } from '../../common/node/paths.js';
 
 /** Graphs and ground truth of the ANN sets, kept between runs (keyed by everything that shapes them). */
 export const BENCH_CACHE = join(PROJECT_ROOT, '.cache/bench');

@@ -1,4 +1,4 @@
-import { formatBytes } from '../../cli/progress.js';
+import { formatBytes } from '../../common/shared/units.js';
 import type { Summary } from '../shared/stats.js';
 import type { BenchResult } from './run.js';
 import type { IndexSize } from './sizes.js';

@@ -2,12 +2,13 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from '@playwright/test';
-import { loadDatasets, loadModelsConfig } from '../../assets/node/config.js';
-import { ASSETS_DIR, defaultMirror, PROJECT_ROOT } from '../../assets/node/paths.js';
+import { loadDatasets } from '../../assets/node/datasets.js';
+import { loadModelsConfig } from '../../models/node/config.js';
+import { ASSETS_DIR, defaultMirror, PROJECT_ROOT } from '../../common/node/paths.js';
 import { runSetup } from '../../assets/node/setup.js';
-import type { Progress } from '../../cli/progress.js';
+import type { Progress } from '../../common/shared/progress.js';
 import { buildIndex } from '../../index/node/build.js';
-import { readManifest } from '../../index/node/artifacts.js';
+import { readManifest } from '../../artifacts/node/read.js';
 import { benchAnn, type AnnResult } from './ann.js';
 import { BenchPage, buildBenchPage, launchChromium } from './browser.js';
 import { benchEmbedding, type EmbeddingResult } from './embedding.js';
@@ -114,7 +115,7 @@ function catalogPaths() {
 /** The index to measure: the test index (quick), the given folder, or the demo index (built when missing). */
 async function mainIndex(options: BenchOptions): Promise<string> {
   if (options.quick && !options.artifactsDir) {
-    const { ensureTestArtifacts } = await import('../../../tests/helpers/test-index.js');
+    const { ensureTestArtifacts } = await import('../../index/node/sample-index.js');
     return ensureTestArtifacts();
   }
   const dir = options.artifactsDir ?? join(PROJECT_ROOT, 'artifacts/demo');

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 // The headers `vite preview` sends (cross-origin isolation: multi-threaded WASM).
-import { ISOLATION_HEADERS } from '../../../vite/vitrine-data.js';
+import { ISOLATION_HEADERS } from '../../common/shared/http-headers.js';
 
 const TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',

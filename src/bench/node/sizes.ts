@@ -1,8 +1,8 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadModelsConfig } from '../../assets/node/config.js';
-import { readManifest } from '../../index/node/artifacts.js';
-import { MANIFEST_FILE, type ArtifactManifest } from '../../index/shared/format.js';
+import { loadModelsConfig } from '../../models/node/config.js';
+import { readManifest } from '../../artifacts/node/read.js';
+import { MANIFEST_FILE, type ArtifactManifest } from '../../artifacts/shared/format.js';
 import { resolveProfile } from '../../models/shared/manifest.js';
 
 /** Files whose size does not grow with the catalog; every other artifact file does (vectors, graphs, products). */

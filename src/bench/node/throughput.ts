@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import type { Progress } from '../../cli/progress.js';
+import { SILENT_PROGRESS, type Progress } from '../../common/shared/progress.js';
 import { buildIndex } from '../../index/node/build.js';
 import { sampleIndices } from '../../vectors/shared/random.js';
 import { median, rotate, summarize, type Summary } from '../shared/stats.js';
@@ -41,7 +41,6 @@ export interface ThroughputResult {
   readonly profiles: ThroughputProfile[];
 }
 
-const QUIET: Progress = { file: () => undefined, count: () => undefined, warn: () => undefined, line: () => undefined };
 
 /** A catalog folder of `count` sampled photos (symlinks; the scan follows them). */
 function sampleCatalog(images: string, count: number): string {
@@ -80,7 +79,7 @@ export async function benchThroughput(options: ThroughputOptions): Promise<Throu
         cacheDir,
         gateSample: Math.min(20, options.products),
         index: { exactBelow: options.products },
-        progress: QUIET,
+        progress: SILENT_PROGRESS,
       });
       const seconds = (performance.now() - started) / 1000;
       rmSync(cacheDir, { recursive: true, force: true });

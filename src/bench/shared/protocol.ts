@@ -3,9 +3,8 @@
  * Every timing is taken inside the worker with performance.now(), so none of the messaging is in it.
  */
 import type { Framing } from '../../imaging/shared/preprocess.js';
+import type { Backend } from '../../models/shared/embedders.js';
 import type { ImageEncoderSpec } from '../../models/shared/manifest.js';
-
-export type InferenceBackend = 'wasm' | 'webgpu';
 
 export interface GpuProbe {
   /** navigator.gpu exists. */
@@ -16,7 +15,7 @@ export interface GpuProbe {
 }
 
 export interface EmbedSetup {
-  readonly backend: InferenceBackend;
+  readonly backend: Backend;
   readonly threads: number;
   readonly semantic: { readonly url: string; readonly spec: ImageEncoderSpec };
   readonly visual: { readonly url: string; readonly spec: ImageEncoderSpec };
@@ -25,7 +24,7 @@ export interface EmbedSetup {
 }
 
 export interface EmbedSetupInfo {
-  readonly backend: InferenceBackend;
+  readonly backend: Backend;
   readonly threads: number;
   readonly crossOriginIsolated: boolean;
   /** Fetch + session creation of both towers. */

@@ -3,7 +3,7 @@
  * chosen photo. Where no camera can be used (none attached, an insecure page, access denied) the button is disabled
  * and a note beside it says why. The camera is on only while the dialog is open.
  */
-import { byId } from '../../page/dom.js';
+import { byId } from '../../common/page/dom.js';
 
 const QUALITY = 0.92;
 const INSTEAD = 'choose or drop a photo instead.';

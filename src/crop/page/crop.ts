@@ -3,7 +3,7 @@
  * moved and resized with a pointer (mouse, pen, touch), or — without dragging (WCAG 2.2, 2.5.7) — focused and moved
  * with the arrow keys, resized with Shift + arrows, searched with Enter and dropped with Escape; buttons do the same.
  */
-import { byId } from '../../page/dom.js';
+import { byId } from '../../common/page/dom.js';
 import {
   boxFromCorners,
   centredBox,

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { KAGGLE_COLUMNS, LabelsError, readLabels, type LabelsTable } from '../../catalog/node/labels.js';
 import { scanCatalog, type CatalogImage } from '../../catalog/node/scan.js';
-import type { Progress } from '../../cli/progress.js';
+import type { Progress } from '../../common/shared/progress.js';
 import type { Framing } from '../../imaging/shared/preprocess.js';
 import { decodeImage, ImageDecodeError } from '../../imaging/node/decode.js';
 import { embedImages, type ImageEmbedders, type ImageEmbedding } from '../../models/shared/embed.js';

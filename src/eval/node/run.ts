@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import type { Progress } from '../../cli/progress.js';
-import { openCatalogDir } from '../../index/node/artifacts.js';
+import type { Progress } from '../../common/shared/progress.js';
+import { openCatalogDir } from '../../search/node/catalog.js';
 import { categoryKey } from '../../catalog/shared/taxonomy.js';
 import { evaluateQueries, sweep, type EvalQuery, type SweepReport } from '../shared/evaluate.js';
 import { labelMapToJson, type LabelMap } from '../shared/labels.js';
@@ -38,7 +38,7 @@ export async function runEvaluation(options: EvalRunOptions): Promise<EvalResult
 
   const catalog = await openCatalogDir(options.artifactsDir);
   const { manifest } = catalog;
-  const embedders = await loadIndexEmbedders(manifest, { threads: Math.max(1, Math.min(4, availableParallelism())) });
+  const embedders = await loadIndexEmbedders(manifest.models, { threads: Math.max(1, Math.min(4, availableParallelism())) });
   const { embedded, unreadable } = await embedQueryPhotos(embedders, photos, manifest.index.framing, progress);
   for (const u of unreadable) progress.warn(u.reason);
 

@@ -1,6 +1,6 @@
 import { categoryKey } from '../../catalog/shared/taxonomy.js';
 import type { SearchCatalog } from '../../search/shared/catalog.js';
-import type { FusionMode, SearchConfig } from '../../search/shared/config.js';
+import type { FusionMode, SearchConfig } from '../../artifacts/shared/config.js';
 import type { FusionWeights } from '../../search/shared/fusion.js';
 import { searchCatalog, type QueryVectors, type SearchRequest } from '../../search/shared/policy.js';
 import type { SearchResponse, SearchStatus } from '../../search/shared/response.js';

@@ -3,16 +3,18 @@ import { readdir, readFile, rename, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { buildHnsw } from '../../ann/node/env.js';
-import { loadModelsConfig, loadSearchDefaults, loadTaxonomy } from '../../assets/node/config.js';
-import { ASSETS_DIR } from '../../assets/node/paths.js';
-import type { Progress } from '../../cli/progress.js';
+import { loadModelsConfig } from '../../models/node/config.js';
+import { loadSearchDefaults } from '../../artifacts/node/config.js';
+import { loadTaxonomy } from '../../catalog/node/taxonomy.js';
+import { ASSETS_DIR } from '../../common/node/paths.js';
+import type { Progress } from '../../common/shared/progress.js';
 import { KAGGLE_COLUMNS, readLabels, type LabelColumns, type LabelsTable } from '../../catalog/node/labels.js';
 import { scanCatalog } from '../../catalog/node/scan.js';
 import { categoryKey, categoryPrompts, categorySlug, classifierCategories } from '../../catalog/shared/taxonomy.js';
 import { AUGMENTATIONS } from '../../imaging/shared/augment.js';
 import { loadTextEmbedder, modelFilePath } from '../../models/node/load.js';
-import { resolveProfile, type EncoderSpec, type ModelsConfig, type ResolvedEncoder } from '../../models/shared/manifest.js';
-import { validateIndexConfig, validateSearchConfig, type IndexConfig, type SearchConfig } from '../../search/shared/config.js';
+import { resolveProfile, type EncoderRecord, type EncoderSpec, type ModelsConfig, type ResolvedEncoder } from '../../models/shared/manifest.js';
+import { validateIndexConfig, validateSearchConfig, type IndexConfig, type SearchConfig } from '../../artifacts/shared/config.js';
 import { dot, matrixFromRows, type Matrix } from '../../vectors/shared/vector.js';
 import { sampleIndices, seededRandom } from '../../vectors/shared/random.js';
 import {
@@ -22,11 +24,11 @@ import {
   STATS_FILE,
   type ArtifactManifest,
   type CategoryRecord,
-  type EncoderRecord,
   type Product,
   type ScopeIndex,
-} from '../shared/format.js';
-import { openCatalogDir, sha256Hex } from './artifacts.js';
+} from '../../artifacts/shared/format.js';
+import { openCatalogDir } from '../../search/node/catalog.js';
+import { sha256Hex } from '../../common/node/checksum.js';
 import { predictCategories, predictColors, TextVectors, uniqueLabels } from './describe.js';
 import { embedCatalog, type EmbeddedImage, type SkippedImage } from './embed-catalog.js';
 import { EmbedPool } from './embed-pool.js';

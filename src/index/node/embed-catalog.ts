@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { CatalogImage } from '../../catalog/node/scan.js';
-import type { Progress } from '../../cli/progress.js';
-import { sha256Hex } from './artifacts.js';
+import type { Progress } from '../../common/shared/progress.js';
+import { sha256Hex } from '../../common/node/checksum.js';
 import type { EmbedPool } from './embed-pool.js';
 import type { EmbeddingCache } from './embedding-cache.js';
 

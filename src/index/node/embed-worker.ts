@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadModelsConfig } from '../../assets/node/config.js';
+import { loadModelsConfig } from '../../models/node/config.js';
 import { augmentedCopies } from '../../imaging/shared/augment.js';
 import { decodeImage } from '../../imaging/node/decode.js';
 import { embedImages } from '../../models/shared/embed.js';

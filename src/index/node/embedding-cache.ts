@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { sha256Hex } from '../../common/node/checksum.js';
 
 const HEADER_BYTES = 32 + 4;
 
@@ -34,7 +34,7 @@ export class EmbeddingCache {
   /** `fingerprint` names everything that changes the vectors: model files, pre-processing, augmentations. */
   static open(dir: string, fingerprint: unknown, dims: { semantic: number; visual: number }): EmbeddingCache {
     mkdirSync(dir, { recursive: true });
-    const name = createHash('sha256').update(JSON.stringify(fingerprint)).digest('hex').slice(0, 24);
+    const name = sha256Hex(JSON.stringify(fingerprint)).slice(0, 24);
     return new EmbeddingCache(join(dir, `${name}.bin`), dims.semantic, dims.visual);
   }
 

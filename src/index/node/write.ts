@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { encodeMatrix, type VectorEncoding } from '../../vectors/shared/codec.js';
 import type { Matrix } from '../../vectors/shared/vector.js';
-import type { ArtifactFile, VectorSetRecord } from '../shared/format.js';
-import { sha256Hex } from './artifacts.js';
+import type { ArtifactFile, VectorSetRecord } from '../../artifacts/shared/format.js';
+import { sha256Hex } from '../../common/node/checksum.js';
 
 /** Writes files into an artifact folder and remembers their size and checksum for the manifest. */
 export class ArtifactWriter {
@@ -32,7 +31,7 @@ export class ArtifactWriter {
   /** Content address of everything written so far. */
   buildId(): string {
     const lines = [...this.files].sort((a, b) => (a.path < b.path ? -1 : 1)).map((f) => `${f.path} ${f.sha256}`);
-    return createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 16);
+    return sha256Hex(lines.join('\n')).slice(0, 16);
   }
 
   totalBytes(): number {

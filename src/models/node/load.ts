@@ -1,13 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { loadModelsConfig } from '../../assets/node/config.js';
-import { ASSETS_DIR } from '../../assets/node/paths.js';
-import { sha256Hex } from '../../index/node/artifacts.js';
-import type { ArtifactManifest, EncoderRecord } from '../../index/shared/format.js';
+import { loadModelsConfig } from './config.js';
+import { ASSETS_DIR } from '../../common/node/paths.js';
+import { sha256Hex } from '../../common/node/checksum.js';
 import type { ImageEmbedders } from '../shared/embed.js';
 import { ImageEmbedder, TextEmbedder } from '../shared/embedders.js';
-import type { EncoderSpec, ImageEncoderSpec, ModelsConfig, ResolvedEncoder, ResolvedProfile, TextEncoderSpec } from '../shared/manifest.js';
+import type { EncoderRecord, EncoderSpec, ImageEncoderSpec, ModelsConfig, ResolvedEncoder, ResolvedProfile, TextEncoderSpec } from '../shared/manifest.js';
 
 export function modelFilePath(config: ModelsConfig, model: string, file: string, assetsDir = ASSETS_DIR): string {
   return join(assetsDir, config.models[model]!.mirror, file);
@@ -68,18 +67,25 @@ async function readRecordedFile(config: ModelsConfig, record: EncoderRecord<Enco
   return bytes;
 }
 
+/** The encoders an index records (its manifest's `models`). */
+export interface RecordedEncoders {
+  readonly imageSemantic: EncoderRecord<ImageEncoderSpec>;
+  readonly visual: EncoderRecord<ImageEncoderSpec>;
+  readonly textSemantic: EncoderRecord<TextEncoderSpec>;
+}
+
 /** The image encoders an index was built with. */
-export async function loadIndexEmbedders(manifest: ArtifactManifest, { assetsDir = ASSETS_DIR, threads = 2 } = {}): Promise<ImageEmbedders> {
+export async function loadIndexEmbedders(models: RecordedEncoders, { assetsDir = ASSETS_DIR, threads = 2 } = {}): Promise<ImageEmbedders> {
   const config = loadModelsConfig();
   const load = async (record: EncoderRecord<ImageEncoderSpec>) =>
     ImageEmbedder.load(ort, await readRecordedFile(config, record, record.spec.file, assetsDir), record.spec, sessionOptions(threads));
-  return { imageSemantic: await load(manifest.models.imageSemantic), visual: await load(manifest.models.visual) };
+  return { imageSemantic: await load(models.imageSemantic), visual: await load(models.visual) };
 }
 
 /** The text encoder (and tokenizer) an index was built with. */
-export async function loadIndexTextEmbedder(manifest: ArtifactManifest, { assetsDir = ASSETS_DIR, threads = 2 } = {}): Promise<TextEmbedder> {
+export async function loadIndexTextEmbedder(models: RecordedEncoders, { assetsDir = ASSETS_DIR, threads = 2 } = {}): Promise<TextEmbedder> {
   const config = loadModelsConfig();
-  const record = manifest.models.textSemantic;
+  const record = models.textSemantic;
   const json = async (file: string) => JSON.parse(new TextDecoder().decode(await readRecordedFile(config, record, file, assetsDir))) as object;
   return TextEmbedder.load(
     ort,

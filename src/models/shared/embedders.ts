@@ -2,6 +2,9 @@ import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import { Tokenizer } from '@huggingface/tokenizers';
 import type { ImageEncoderSpec, TextEncoderSpec } from './manifest.js';
 
+/** Where onnxruntime-web runs the models in the browser. */
+export type Backend = 'webgpu' | 'wasm';
+
 /** The part of onnxruntime that both onnxruntime-node and onnxruntime-web export: the encoders run on either. */
 export interface OrtRuntime {
   readonly InferenceSession: {

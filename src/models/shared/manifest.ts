@@ -107,3 +107,12 @@ export function resolveProfile(config: ModelsConfig, name: string): ResolvedProf
   const models = [...new Set([imageSemantic.model, textSemantic.model, visual.model])];
   return { name, spec, imageSemantic, textSemantic, visual, models };
 }
+
+/** An encoder as an index records it: which model, and the checksums of the files the build used. */
+export interface EncoderRecord<S> {
+  readonly model: string;
+  readonly encoder: string;
+  readonly spec: S;
+  /** Files of the model folder this encoder needs (model, tokenizer), pinned by what the build used. */
+  readonly files: Readonly<Record<string, Required<{ [K in keyof ModelFileSpec]: NonNullable<ModelFileSpec[K]> }>>>;
+}

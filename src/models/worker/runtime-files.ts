@@ -1,4 +1,4 @@
-import type { Backend } from '../../search/worker/api.js';
+import type { Backend } from '../shared/embedders.js';
 // The WASM runtimes, served from this app's origin (never a CDN): Vite copies them from the installed package.
 import cpuGlue from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
 import cpuBinary from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';

@@ -1,6 +1,5 @@
 import type { InferenceSession } from 'onnxruntime-common';
-import type { Backend } from '../../search/worker/api.js';
-import type { OrtRuntime } from '../shared/embedders.js';
+import type { Backend, OrtRuntime } from '../shared/embedders.js';
 import { RUNTIME_FILES } from './runtime-files.js';
 
 export interface InferenceRuntime {

@@ -7,9 +7,9 @@
  * less prepared, and the next visit carries on where this one stopped.
  */
 import { FileCache } from '../../assets/worker/file-cache.js';
-import { validateManifest, type Product } from '../../index/shared/format.js';
+import { validateManifest, type Product } from '../../artifacts/shared/format.js';
 import { RUNTIME_FILES } from '../../models/worker/runtime-files.js';
-import { productImageUrl } from '../../page/results.js';
+import { productImageUrl } from '../../catalog/shared/urls.js';
 import type { EngineInfo } from '../../search/worker/api.js';
 import { CLAIM_MESSAGE, cacheName, MANIFEST_PATH, SERVICE_WORKER_FILE, staleCaches } from '../shared/caches.js';
 

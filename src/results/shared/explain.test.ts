@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { calibrate, fuse } from '../../search/shared/fusion.js';
 import type { SearchResult } from '../../search/shared/response.js';
-import { describeExplanation, explainResult, type Scoring } from './explain.js';
+import type { Scoring } from '../../search/shared/scoring.js';
+import { describeExplanation, explainResult } from './explain.js';
 
 const scoring: Scoring = {
   weights: { semantic: 0.5, visual: 0.5 },

@@ -3,23 +3,9 @@
  * Pure arithmetic on the response's fields and the scoring parameters the index was built with, so the page and
  * anything else reading a response explain it the same way.
  */
-import type { ArtifactManifest } from '../../index/shared/format.js';
 import { calibrate, type FusionWeights } from '../../search/shared/fusion.js';
 import type { SearchResponse, SearchResult } from '../../search/shared/response.js';
-
-/** The parameters that turned similarities into scores (manifest.search and manifest.calibration). */
-export interface Scoring {
-  readonly weights: FusionWeights;
-  /** Text queries: share of words ↔ product photo; the rest is words ↔ product name. */
-  readonly textPhotoWeight: number;
-  readonly calibrate: boolean;
-  readonly calibration: ArtifactManifest['calibration'];
-}
-
-export function scoringOf(manifest: Pick<ArtifactManifest, 'search' | 'calibration'>): Scoring {
-  const { weights, textPhotoWeight, calibrate } = manifest.search;
-  return { weights, textPhotoWeight, calibrate, calibration: manifest.calibration };
-}
+import type { Scoring } from '../../search/shared/scoring.js';
 
 /** Whole percents of the two fused signals, summing to 100. */
 export interface Shares {

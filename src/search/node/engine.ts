@@ -1,6 +1,7 @@
-import { ASSETS_DIR } from '../../assets/node/paths.js';
+import { ASSETS_DIR } from '../../common/node/paths.js';
 import { decodeImage, ImageDecodeError } from '../../imaging/node/decode.js';
-import { folderReader, openCatalogDir } from '../../index/node/artifacts.js';
+import { folderReader } from '../../artifacts/node/read.js';
+import { openCatalogDir } from './catalog.js';
 import { embedImages, type ImageEmbedders } from '../../models/shared/embed.js';
 import { loadIndexEmbedders, loadIndexTextEmbedder } from '../../models/node/load.js';
 import type { TextEmbedder } from '../../models/shared/embedders.js';
@@ -23,12 +24,12 @@ export class NodeSearchEngine {
 
   static async open(artifactsDir: string, { assetsDir = ASSETS_DIR, threads = 2 } = {}): Promise<NodeSearchEngine> {
     const catalog = await openCatalogDir(artifactsDir);
-    return new NodeSearchEngine(catalog, await loadIndexEmbedders(catalog.manifest, { assetsDir, threads }), artifactsDir, { assetsDir, threads });
+    return new NodeSearchEngine(catalog, await loadIndexEmbedders(catalog.manifest.models, { assetsDir, threads }), artifactsDir, { assetsDir, threads });
   }
 
   private async embedText(text: string): Promise<{ vector: Float32Array; productTexts: Matrix }> {
     this.textSide ??= (async () => ({
-      embedder: await loadIndexTextEmbedder(this.catalog.manifest, this.options),
+      embedder: await loadIndexTextEmbedder(this.catalog.manifest.models, this.options),
       productTexts: await readProductTexts(this.catalog.manifest, folderReader(this.artifactsDir)),
     }))();
     const { embedder, productTexts } = await this.textSide;

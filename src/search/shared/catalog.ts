@@ -7,14 +7,12 @@ import {
   type ArtifactManifest,
   type CategoryRecord,
   type Product,
+  type ReadArtifact,
   type ScopeIndex,
   type VectorSetRecord,
-} from '../../index/shared/format.js';
+} from '../../artifacts/shared/format.js';
 import { decodeMatrix } from '../../vectors/shared/codec.js';
 import { normalize, row, type Matrix } from '../../vectors/shared/vector.js';
-
-/** Reads one artifact file and checks it against its manifest record (size + SHA-256), however it is stored. */
-export type ReadArtifact = (file: ArtifactFile) => Promise<Uint8Array>;
 
 /**
  * Opens an HNSW graph file for search; `rows` = every entry row it holds. `null` = this environment cannot open a

@@ -1,7 +1,7 @@
 import { categoryKey } from '../../catalog/shared/taxonomy.js';
 import { dot, softmax, type Matrix } from '../../vectors/shared/vector.js';
 import type { SearchCatalog } from './catalog.js';
-import type { SearchConfig } from './config.js';
+import type { SearchConfig } from '../../artifacts/shared/config.js';
 import type { CategoryGuess } from './response.js';
 
 /** CLIP zero-shot: softmax over logitScale · cosine(query, label embedding). */

@@ -1,4 +1,4 @@
-import type { FusionMode } from './config.js';
+import type { FusionMode } from '../../artifacts/shared/config.js';
 
 export interface Candidate {
   readonly entry: number;

@@ -3,7 +3,7 @@ import type { AnnIndex } from '../../ann/shared/ann.js';
 import { dot, normalize, type Matrix } from '../../vectors/shared/vector.js';
 import type { CategoryScope, SearchCatalog } from './catalog.js';
 import { predictCategory } from './classify.js';
-import { validateSearchConfig, type FusionMode, type SearchConfig } from './config.js';
+import { validateSearchConfig, type FusionMode, type SearchConfig } from '../../artifacts/shared/config.js';
 import { dedupeByProduct, fuse, type Calibration, type Candidate, type FusionWeights } from './fusion.js';
 import { errorResponse, type CategoryGuess, type SearchResponse, type SearchResult } from './response.js';
 

@@ -4,13 +4,12 @@
  */
 import type { FileProgress } from '../../assets/worker/file-cache.js';
 import type { ImageEmbedding } from '../../models/shared/embed.js';
-import type { Scoring } from '../../results/shared/explain.js';
+import type { Backend } from '../../models/shared/embedders.js';
+import type { Scoring } from '../shared/scoring.js';
 import type { SearchRequest } from '../shared/policy.js';
 import type { SearchResponse } from '../shared/response.js';
 
 export type { FileProgress, ImageEmbedding, SearchRequest, SearchResponse };
-
-export type Backend = 'webgpu' | 'wasm';
 
 /** Everything a photo search needs, bytes summed over files (`loaded` counts bytes already on this device too). */
 export interface Overall {

@@ -1,13 +1,13 @@
 import { openHnsw } from '../../ann/wasm/hnswlib.js';
 import { FileCache, type FileProgress, type VerifiedFile } from '../../assets/worker/file-cache.js';
 import { categoryKey } from '../../catalog/shared/taxonomy.js';
-import { fileRecord, MANIFEST_FILE, validateManifest, type ArtifactFile, type ArtifactManifest, type EncoderRecord } from '../../index/shared/format.js';
+import { fileRecord, MANIFEST_FILE, validateManifest, type ArtifactFile, type ArtifactManifest } from '../../artifacts/shared/format.js';
 import { decodeImageBlob, ImageDecodeError } from '../../imaging/worker/decode.js';
 import { embedImages, type ImageEmbedders, type ImageEmbedding } from '../../models/shared/embed.js';
 import { ImageEmbedder, TextEmbedder } from '../../models/shared/embedders.js';
-import type { EncoderSpec, ImageEncoderSpec } from '../../models/shared/manifest.js';
+import type { EncoderRecord, EncoderSpec, ImageEncoderSpec } from '../../models/shared/manifest.js';
 import { chooseRuntime, type InferenceRuntime } from '../../models/worker/runtime.js';
-import { scoringOf } from '../../results/shared/explain.js';
+import { scoringOf } from '../shared/scoring.js';
 import { normalize, type Matrix } from '../../vectors/shared/vector.js';
 import { openCatalog, readProductTexts, type OpenHnsw, type SearchCatalog } from '../shared/catalog.js';
 import { searchCatalog, searchCatalogByText, type SearchRequest } from '../shared/policy.js';

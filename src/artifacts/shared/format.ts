@@ -1,5 +1,5 @@
-import type { ImageEncoderSpec, ModelFileSpec, TextEncoderSpec } from '../../models/shared/manifest.js';
-import type { IndexConfig, SearchConfig } from '../../search/shared/config.js';
+import type { EncoderRecord, ImageEncoderSpec, TextEncoderSpec } from '../../models/shared/manifest.js';
+import type { IndexConfig, SearchConfig } from './config.js';
 import type { VectorEncoding } from '../../vectors/shared/codec.js';
 
 /**
@@ -15,14 +15,6 @@ export interface ArtifactFile {
   readonly path: string;
   readonly bytes: number;
   readonly sha256: string;
-}
-
-export interface EncoderRecord<S> {
-  readonly model: string;
-  readonly encoder: string;
-  readonly spec: S;
-  /** Files of the model folder this encoder needs (model, tokenizer), pinned by what the build used. */
-  readonly files: Readonly<Record<string, Required<{ [K in keyof ModelFileSpec]: NonNullable<ModelFileSpec[K]> }>>>;
 }
 
 export interface VectorSetRecord {
@@ -98,6 +90,9 @@ export interface ArtifactManifest {
   readonly search: SearchConfig;
   readonly files: readonly ArtifactFile[];
 }
+
+/** Reads one artifact file and checks it against its manifest record (size + SHA-256), however it is stored. */
+export type ReadArtifact = (file: ArtifactFile) => Promise<Uint8Array>;
 
 export class ArtifactError extends Error {
   override name = 'ArtifactError';

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ASSETS_DIR, PROJECT_ROOT } from '../../src/assets/node/paths.js';
-import { loadDatasets } from '../../src/assets/node/config.js';
-import { buildIndex } from '../../src/index/node/build.js';
+import { ASSETS_DIR, PROJECT_ROOT } from '../../common/node/paths.js';
+import { loadDatasets } from '../../assets/node/datasets.js';
+import { buildIndex } from './build.js';
+import { SILENT_PROGRESS } from '../../common/shared/progress.js';
 
 /**
  * The test catalog: a few hundred demo-catalog products from a dozen categories, with no Watches (so a watch
@@ -97,7 +98,7 @@ export async function ensureTestArtifacts(): Promise<string> {
     cacheDir: join(TEST_ROOT, 'embedding-cache'),
     index: { augmentCopies: 1, exactBelow: 40 },
     gateSample: 60,
-    progress: { file: () => undefined, count: () => undefined, warn: () => undefined, line: () => undefined },
+    progress: SILENT_PROGRESS,
   });
   if (!result.passed) throw new Error(`test index failed its quality gates: ${JSON.stringify(result.stats.gates)}`);
   writeFileSync(stampFile, stamp);

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,4 +16,9 @@ export function defaultMirror(): string | null {
 
 export function configPath(name: string): string {
   return join(PROJECT_ROOT, 'config', name);
+}
+
+/** A file of config/, parsed. */
+export function readConfig<T>(name: string): T {
+  return JSON.parse(readFileSync(configPath(name), 'utf8')) as T;
 }

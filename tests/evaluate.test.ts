@@ -1,31 +1,17 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { toyCatalog, toyProduct } from '../../../tests/helpers/toy-catalog.js';
-import type { SearchCatalog } from '../../search/shared/catalog.js';
-import type { SearchConfig } from '../../search/shared/config.js';
-import { normalize } from '../../vectors/shared/vector.js';
-import { catalogWide, evaluateQueries, modeRequest, RANKING_MODES, sweep, withSearchConfig, type EvalQuery } from './evaluate.js';
-import { EMPTY_LABEL_MAP, parseLabelMap } from './labels.js';
-import { grid } from './metrics.js';
-import { sweepChart } from './plot.js';
-import { DEFINITIONS, formatTable, type EvalOutput } from './report.js';
+import { TOY_SEARCH_CONFIG, toyCatalog, toyProduct } from './helpers/toy-catalog.js';
+import type { SearchCatalog } from '../src/search/shared/catalog.js';
+import type { SearchConfig } from '../src/artifacts/shared/config.js';
+import { normalize } from '../src/vectors/shared/vector.js';
+import { catalogWide, evaluateQueries, modeRequest, RANKING_MODES, sweep, withSearchConfig, type EvalQuery } from '../src/eval/shared/evaluate.js';
+import { EMPTY_LABEL_MAP, parseLabelMap } from '../src/eval/shared/labels.js';
+import { grid } from '../src/eval/shared/metrics.js';
+import { sweepChart } from '../src/eval/shared/plot.js';
+import { DEFINITIONS, formatTable, type EvalOutput } from '../src/eval/shared/report.js';
 
 // A 5-d toy world: axis 0 = shirts, 1 = jeans, 2 = watches (not in this shop), 4 = "denim look" (visual only).
-const config: SearchConfig = {
-  topK: 8,
-  fusion: 'weighted',
-  weights: { semantic: 0.5, visual: 0.5 },
-  calibrate: false,
-  rrfK: 60,
-  confidenceThreshold: 0.5,
-  zeroShotWeight: 0.5,
-  neighborVotes: 3,
-  neighborTemperature: 20,
-  candidates: 50,
-  efSearch: 50,
-  composeTextWeight: 1,
-  textPhotoWeight: 0.5,
-};
+const config: SearchConfig = { ...TOY_SEARCH_CONFIG, neighborVotes: 3 };
 
 const SHIRT = [1, 0, 0, 0, 0];
 const JEANS = [0, 1, 0, 0, 0];

@@ -1,31 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { toyCatalog, toyProduct } from '../../../tests/helpers/toy-catalog.js';
-import { matrixFromRows, normalize } from '../../vectors/shared/vector.js';
-import type { SearchCatalog } from './catalog.js';
-import type { SearchConfig } from './config.js';
-import { searchCatalog, searchCatalogByText, type QueryVectors } from './policy.js';
-import { assertJsonSafe } from './response.js';
+import { TOY_SEARCH_CONFIG, toyCatalog, toyProduct } from './helpers/toy-catalog.js';
+import { matrixFromRows, normalize } from '../src/vectors/shared/vector.js';
+import type { SearchCatalog } from '../src/search/shared/catalog.js';
+import type { SearchConfig } from '../src/artifacts/shared/config.js';
+import { searchCatalog, searchCatalogByText, type QueryVectors } from '../src/search/shared/policy.js';
+import { assertJsonSafe } from '../src/search/shared/response.js';
 
 // A 4-d toy world: axis 0 = shirts, axis 1 = jeans, axis 2 = watches (a category this shop lacks).
 const SHIRT = [1, 0, 0, 0];
 const JEANS = [0, 1, 0, 0];
 const WATCH = [0, 0, 1, 0];
 
-const config: SearchConfig = {
-  topK: 8,
-  fusion: 'weighted',
-  weights: { semantic: 0.5, visual: 0.5 },
-  calibrate: false,
-  rrfK: 60,
-  confidenceThreshold: 0.5,
-  zeroShotWeight: 0.5,
-  neighborVotes: 4,
-  neighborTemperature: 20,
-  candidates: 50,
-  efSearch: 50,
-  composeTextWeight: 1,
-  textPhotoWeight: 0.5,
-};
+const config: SearchConfig = TOY_SEARCH_CONFIG;
 
 function catalog(searchConfig: SearchConfig = config): SearchCatalog {
   const v = (base: number[], wobble: number) => base.map((x, i) => x + (i === 3 ? wobble : 0));

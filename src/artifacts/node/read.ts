@@ -1,13 +1,7 @@
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { openHnsw } from '../../ann/node/env.js';
-import { openCatalog, type ReadArtifact, type SearchCatalog } from '../../search/shared/catalog.js';
-import { ArtifactError, MANIFEST_FILE, validateManifest, type ArtifactFile, type ArtifactManifest } from '../shared/format.js';
-
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
+import { sha256Hex } from '../../common/node/checksum.js';
+import { ArtifactError, MANIFEST_FILE, validateManifest, type ArtifactFile, type ArtifactManifest, type ReadArtifact } from '../shared/format.js';
 
 export async function readManifest(dir: string): Promise<ArtifactManifest> {
   let text: string;
@@ -37,9 +31,4 @@ export function folderReader(dir: string): ReadArtifact {
     }
     return bytes;
   };
-}
-
-export async function openCatalogDir(dir: string): Promise<SearchCatalog> {
-  const manifest = await readManifest(dir);
-  return openCatalog(manifest, folderReader(dir), (bytes, _file, dim, rows, efSearch) => openHnsw(bytes, dim, rows, efSearch));
 }
