@@ -1,4 +1,5 @@
 import type { HierarchicalNSW } from 'hnswlib-wasm/dist/hnswlib.js';
+import { openDB, type IDBPDatabase } from 'idb';
 import type { Matrix } from '../../vectors/shared/vector.js';
 import type { AnnIndex, Neighbors } from '../shared/ann.js';
 
@@ -13,9 +14,18 @@ import type { AnnIndex, Neighbors } from '../shared/ann.js';
 const DB_NAME = '/hnswlib-index';
 const STORE = 'FILE_DATA';
 const MOUNT = '/hnswlib-index';
+/** How long a file-system sync may take before it counts as stuck: a large graph on a slow, busy device. */
+const SYNC_TIMEOUT_MS = 60_000;
 
 type HnswModule = typeof import('hnswlib-wasm/dist/hnswlib.js');
 type HnswLib = Awaited<ReturnType<HnswModule['loadHnswlib']>>;
+
+/** A file of the library's IDBFS mount, as Emscripten stores it. */
+interface MountedFile {
+  readonly timestamp: Date;
+  readonly mode: number;
+  readonly contents: Uint8Array;
+}
 
 let loading: Promise<{ lib: HnswLib; sync: HnswModule['syncFileSystem'] }> | null = null;
 let queue: Promise<unknown> = Promise.resolve();
@@ -31,56 +41,47 @@ function silenceLibraryChatter(): void {
   };
 }
 
+/**
+ * Resolves once the library's file-system sync is done. It starts two syncs it does not await: one when it mounts
+ * IDBFS, one inside every writeIndex. A sync started while another runs fails, or deletes the file the other is
+ * about to read: so the adapter waits for the library's own flag after each of those two.
+ */
+async function settled(lib: HnswLib): Promise<void> {
+  const deadline = Date.now() + SYNC_TIMEOUT_MS;
+  while (!lib.EmscriptenFileSystemManager.isSynced()) {
+    if (Date.now() > deadline) throw new Error(`hnswlib: its file system did not finish syncing within ${SYNC_TIMEOUT_MS / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 function library() {
   loading ??= (async () => {
     silenceLibraryChatter();
     const mod = await import('hnswlib-wasm/dist/hnswlib.js');
-    return { lib: await mod.loadHnswlib(), sync: mod.syncFileSystem };
+    const lib = await mod.loadHnswlib();
+    await settled(lib);
+    return { lib, sync: mod.syncFileSystem };
   })();
   return loading;
 }
 
 /** One graph operation at a time: the library's shared file system does not survive concurrent loads. */
-function exclusive<T>(task: () => Promise<T>): Promise<T> {
-  const run = queue.then(task, task);
+function exclusive<T>(task: (lib: HnswLib, sync: HnswModule['syncFileSystem']) => Promise<T>): Promise<T> {
+  const run = queue.then(async () => {
+    const { lib, sync } = await library();
+    return task(lib, sync);
+  });
   queue = run.catch(() => undefined);
   return run;
 }
 
-function request<T>(req: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
-  });
-}
-
-async function withStore<T>(mode: IDBTransactionMode, fn: (store: IDBObjectStore) => IDBRequest<T>): Promise<T> {
-  const db = await request(indexedDB.open(DB_NAME));
+/** The mount's IndexedDB store, opened for one operation (the library keeps its own connection). */
+async function withMountStore<T>(work: (db: IDBPDatabase<unknown>) => Promise<T>): Promise<T> {
+  const db = await openDB(DB_NAME);
   try {
-    const tx = db.transaction(STORE, mode);
-    const result = await request(fn(tx.objectStore(STORE)));
-    await new Promise<void>((resolve, reject) => {
-      tx.oncomplete = () => resolve();
-      tx.onerror = () => reject(tx.error);
-      // A full disk or quota aborts the transaction without an error event: without this, the load would hang.
-      tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted'));
-    });
-    return result;
+    return await work(db);
   } finally {
     db.close();
-  }
-}
-
-function readRecord(key: string): Promise<{ contents: Uint8Array } | undefined> {
-  return withStore('readonly', (s) => s.get(key) as IDBRequest<{ contents: Uint8Array } | undefined>);
-}
-
-async function pollRecord(key: string, timeoutMs = 10_000): Promise<{ contents: Uint8Array } | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const record = await readRecord(key);
-    if (record || Date.now() > deadline) return record;
-    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
@@ -120,29 +121,24 @@ export interface HnswBuildParams {
 
 /** Builds an inner-product HNSW graph over the given rows (labels = row numbers) and returns its file bytes. */
 export function buildHnsw(vectors: Matrix, rows: Uint32Array, params: HnswBuildParams): Promise<Uint8Array> {
-  return exclusive(async () => {
-    const { lib, sync } = await library();
+  return exclusive(async (lib) => {
     const name = `build-${Date.now()}-${counter++}.hnsw`;
+    const key = `${MOUNT}/${name}`;
     try {
       const graph = new lib.HierarchicalNSW('ip', vectors.dim, '');
       graph.initIndex(rows.length, params.m, params.efConstruction, params.seed ?? 100);
       const points = Array.from(rows, (r) => vectors.data.subarray(r * vectors.dim, (r + 1) * vectors.dim));
       graph.addPoints(points, Array.from(rows), false);
       await graph.writeIndex(name);
-      // writeIndex starts its own file-system sync without awaiting it; wait for the file to land rather than
-      // start a second sync on top of it.
-      const record = await pollRecord(`${MOUNT}/${name}`);
-      if (!record) {
-        await sync('write');
-        const again = await readRecord(`${MOUNT}/${name}`);
-        if (!again) throw new Error('hnswlib wrote no index file');
-        return new Uint8Array(again.contents);
-      }
+      // writeIndex syncs the mount into IndexedDB without awaiting it: the file is there once that sync is done.
+      await settled(lib);
+      const record = await withMountStore((db) => db.get(STORE, key) as Promise<MountedFile | undefined>);
+      if (!record) throw new Error('hnswlib wrote no index file');
       return new Uint8Array(record.contents);
     } catch (error) {
       throw libraryError(error);
     } finally {
-      await withStore('readwrite', (s) => s.delete(`${MOUNT}/${name}`));
+      await withMountStore((db) => db.delete(STORE, key));
     }
   });
 }
@@ -169,11 +165,11 @@ export function checkHnswHeader(bytes: Uint8Array, dim: number, rows: number): v
 /** Loads HNSW file bytes (as written by buildHnsw) for search. */
 export async function openHnsw(bytes: Uint8Array, dim: number, rows: number, efSearch: number): Promise<HnswIndex> {
   checkHnswHeader(bytes, dim, rows);
-  return exclusive(async () => {
-    const { lib, sync } = await library();
+  return exclusive(async (lib, sync) => {
     const name = `open-${Date.now()}-${counter++}.hnsw`;
+    const key = `${MOUNT}/${name}`;
     try {
-      await withStore('readwrite', (s) => s.put({ timestamp: new Date(), mode: 0o100666, contents: bytes }, `${MOUNT}/${name}`));
+      await withMountStore((db) => db.put(STORE, { timestamp: new Date(), mode: 0o100666, contents: bytes } satisfies MountedFile, key));
       await sync('read');
       const graph = new lib.HierarchicalNSW('ip', dim, '');
       await graph.readIndex(name, rows);
@@ -183,7 +179,7 @@ export async function openHnsw(bytes: Uint8Array, dim: number, rows: number, efS
       throw libraryError(error);
     } finally {
       // The graph now lives in WASM memory; drop the file copy from IndexedDB and the mount.
-      await withStore('readwrite', (s) => s.delete(`${MOUNT}/${name}`));
+      await withMountStore((db) => db.delete(STORE, key));
       await sync('read');
     }
   });

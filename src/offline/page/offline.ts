@@ -6,7 +6,7 @@
  * worker's file cache). Shown in one status line; nothing here can break a search: failures only leave the device
  * less prepared, and the next visit carries on where this one stopped.
  */
-import { FileCache } from '../../assets/worker/file-cache.js';
+import { FileCache } from '../../assets/browser/file-cache.js';
 import { validateManifest, type Product } from '../../artifacts/shared/format.js';
 import { RUNTIME_FILES } from '../../models/worker/runtime-files.js';
 import { productImageUrl } from '../../catalog/shared/urls.js';

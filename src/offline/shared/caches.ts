@@ -42,7 +42,7 @@ export type Route =
   | 'manifest'
   /** A product photo: cache first (precached for kiosks), else the network. */
   | 'catalog'
-  /** Models and index files live in IndexedDB (src/assets/worker/file-cache.ts); anything else is not ours. */
+  /** Models and index files live in IndexedDB (src/assets/browser/file-cache.ts); anything else is not ours. */
   | 'network';
 
 /** What the page posts to an active service worker that does not control it yet (a hard reload bypasses it). */

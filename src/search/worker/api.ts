@@ -2,7 +2,7 @@
  * What the page may ask of the search worker (over Comlink), and what it hears back. Types only: the page imports
  * this file, never the worker's code.
  */
-import type { FileProgress } from '../../assets/worker/file-cache.js';
+import type { FileProgress } from '../../assets/browser/download.js';
 import type { ImageEmbedding } from '../../models/shared/embed.js';
 import type { Backend } from '../../models/shared/embedders.js';
 import type { Scoring } from '../shared/scoring.js';

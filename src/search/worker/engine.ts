@@ -1,5 +1,6 @@
 import { openHnsw } from '../../ann/wasm/hnswlib.js';
-import { FileCache, type FileProgress, type VerifiedFile } from '../../assets/worker/file-cache.js';
+import type { FileProgress, VerifiedFile } from '../../assets/browser/download.js';
+import { FileCache } from '../../assets/browser/file-cache.js';
 import { categoryKey } from '../../catalog/shared/taxonomy.js';
 import { fileRecord, MANIFEST_FILE, validateManifest, type ArtifactFile, type ArtifactManifest } from '../../artifacts/shared/format.js';
 import { decodeImageBlob, ImageDecodeError } from '../../imaging/worker/decode.js';
