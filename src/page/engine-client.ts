@@ -12,7 +12,7 @@
  * A photo that was already with the worker when it died is not sent again (it may be what killed it).
  */
 import { proxy, wrap, type Remote } from 'comlink';
-import { errorResponse, type SearchResponse } from '../search/shared/response.js';
+import { blankWords, errorResponse, type SearchResponse } from '../search/shared/response.js';
 import type { EngineInfo, ImageEmbedding, LoadEvent, SearchRequest, SearchWorkerApi, TextModelInfo } from '../search/worker/api.js';
 
 export interface EngineEvents {
@@ -100,7 +100,8 @@ export class SearchEngineClient {
 
   /** Words alone; the text side is loaded first if this worker has not loaded it yet. */
   searchText(text: string, request: SearchRequest): Promise<SearchResponse> {
-    if (text.trim() === '') return Promise.resolve(errorResponse('type what you are looking for'));
+    const blank = blankWords(text);
+    if (blank) return Promise.resolve(blank);
     return this.answer(quoted(text), true, (api) => api.searchText(text, request));
   }
 

@@ -5,7 +5,8 @@ import { KAGGLE_COLUMNS, LabelsError, readLabels, type LabelsTable } from '../..
 import { scanCatalog, type CatalogImage } from '../../catalog/node/scan.js';
 import type { Progress } from '../../common/shared/progress.js';
 import type { Framing } from '../../imaging/shared/preprocess.js';
-import { decodeImage, ImageDecodeError } from '../../imaging/node/decode.js';
+import { decodeImage } from '../../imaging/node/decode.js';
+import { ImageDecodeError } from '../../imaging/shared/inspect.js';
 import { embedImages, type ImageEmbedders, type ImageEmbedding } from '../../models/shared/embed.js';
 
 /** Every query photo under a folder (any depth; jpg, png, webp), in a stable order. */

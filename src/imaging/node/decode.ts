@@ -2,7 +2,6 @@ import sharp from 'sharp';
 import type { RgbaImage } from '../shared/image.js';
 import { DAMAGED, imageError, inspectImage, MAX_INPUT_PIXELS, tooManyPixels } from '../shared/inspect.js';
 
-export { ImageDecodeError, MAX_INPUT_PIXELS } from '../shared/inspect.js';
 
 /**
  * File bytes → straight-alpha RGBA, upright (EXIF orientation applied), sRGB (CMYK and 16-bit converted), first

@@ -1,7 +1,6 @@
 import type { RgbaImage } from '../shared/image.js';
 import { DAMAGED, imageError, inspectImage, MAX_INPUT_PIXELS, tooManyPixels, type ImageInfo } from '../shared/inspect.js';
 
-export { ImageDecodeError, MAX_INPUT_PIXELS } from '../shared/inspect.js';
 
 /** Enough for every header but a JPEG with large EXIF/ICC segments, which asks for more (see inspectImage). */
 const FIRST_READ = 64 * 1024;

@@ -5,7 +5,7 @@ import type { CategoryScope, SearchCatalog } from './catalog.js';
 import { predictCategory } from './classify.js';
 import { validateSearchConfig, type FusionMode, type SearchConfig } from '../../artifacts/shared/config.js';
 import { dedupeByProduct, fuse, type Calibration, type Candidate, type FusionWeights } from './fusion.js';
-import { errorResponse, type CategoryGuess, type SearchResponse, type SearchResult } from './response.js';
+import { blankWords, type CategoryGuess, type SearchResponse, type SearchResult } from './response.js';
 
 export interface SearchRequest {
   /** A category the shopper picked: strict. Absent, empty or "auto": the category is detected. */
@@ -215,7 +215,8 @@ export interface TextQuery {
  * description to filter on.
  */
 export function searchCatalogByText(catalog: SearchCatalog, productTexts: Matrix, query: TextQuery, request: SearchRequest = {}): SearchResponse {
-  if (query.text.trim() === '') return errorResponse('type what you are looking for');
+  const blank = blankWords(query.text);
+  if (blank) return blank;
   if (query.vector.length !== catalog.semantic.dim || productTexts.dim !== catalog.semantic.dim) {
     throw new Error(`text vectors are ${query.vector.length}/${productTexts.dim}-d, the index holds ${catalog.semantic.dim}-d`);
   }

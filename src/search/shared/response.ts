@@ -82,3 +82,8 @@ export function assertJsonSafe(value: unknown, path = 'response'): void {
   }
   throw new TypeError(`${path} is not a plain JSON value`);
 }
+
+/** Words that say nothing get this answer, before any model is loaded for them; null for real words. */
+export function blankWords(text: string): SearchResponse | null {
+  return text.trim() === '' ? errorResponse('type what you are looking for') : null;
+}

@@ -3,21 +3,14 @@
  * this file, never the worker's code.
  */
 import type { FileProgress } from '../../assets/browser/download.js';
+import type { DownloadSummary, Overall } from '../../assets/worker/download-queue.js';
 import type { ImageEmbedding } from '../../models/shared/embed.js';
 import type { Backend } from '../../models/shared/embedders.js';
 import type { Scoring } from '../shared/scoring.js';
 import type { SearchRequest } from '../shared/policy.js';
 import type { SearchResponse } from '../shared/response.js';
 
-export type { FileProgress, ImageEmbedding, SearchRequest, SearchResponse };
-
-/** Everything a photo search needs, bytes summed over files (`loaded` counts bytes already on this device too). */
-export interface Overall {
-  readonly loaded: number;
-  readonly total: number;
-  readonly files: number;
-  readonly filesDone: number;
-}
+export type { FileProgress, ImageEmbedding, Overall, SearchRequest, SearchResponse };
 
 /** What a download belongs to: what every search needs (at start), or what only words need (on the first of them). */
 export type LoadPart = 'engine' | 'text';
@@ -27,10 +20,7 @@ export type LoadEvent =
   | { readonly kind: 'warming-up' };
 
 /** The text side (CLIP text encoder, tokenizer, product-name vectors), loaded on the first query with words. */
-export interface TextModelInfo {
-  readonly fromCache: number;
-  readonly fromNetwork: number;
-  readonly bytesDownloaded: number;
+export interface TextModelInfo extends DownloadSummary {
   readonly notCached: readonly string[];
   readonly loadMs: number;
 }
@@ -48,10 +38,7 @@ export interface EngineInfo {
   readonly absentCategories: readonly string[];
   /** How this index turns similarities into scores, so the page can say why a result is where it is. */
   readonly scoring: Scoring;
-  readonly files: {
-    readonly fromCache: number;
-    readonly fromNetwork: number;
-    readonly bytesDownloaded: number;
+  readonly files: DownloadSummary & {
     /** "path (could not cache: why)" for each file the browser would not store (quota, private mode). */
     readonly notCached: readonly string[];
     /** HNSW graphs that could not be opened for want of storage (hnswlib-wasm loads through IndexedDB): scanned exactly instead. */

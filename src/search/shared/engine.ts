@@ -1,0 +1,101 @@
+import type { RgbaImage } from '../../imaging/shared/image.js';
+import { ImageDecodeError } from '../../imaging/shared/inspect.js';
+import { embedImages, type ImageEmbedders, type ImageEmbedding } from '../../models/shared/embed.js';
+import type { TextEmbedder } from '../../models/shared/embedders.js';
+import { normalize, type Matrix } from '../../vectors/shared/vector.js';
+import type { SearchCatalog } from './catalog.js';
+import { searchCatalog, searchCatalogByText, type SearchRequest } from './policy.js';
+import { assertJsonSafe, blankWords, errorResponse, type SearchResponse } from './response.js';
+
+/** What only words need: the CLIP text tower and the product-name vectors. Photo search needs neither. */
+export interface TextSide {
+  readonly embedder: TextEmbedder;
+  readonly productTexts: Matrix;
+}
+
+/** What differs between the runtimes: how a photo becomes pixels, and where the text side comes from. */
+export interface EngineRuntime<Photo, Listener, Text extends TextSide> {
+  /** Decodes a photo; an ImageDecodeError for one it cannot read (that becomes `status: "error"`). */
+  decode(photo: Photo, label: string): Promise<RgbaImage>;
+  /** Loads the text side; `listener` (the first caller's) hears how the download goes. */
+  openText(listener: Listener | undefined): Promise<Text>;
+}
+
+/**
+ * The one search path of Vitrine, shared by the CLI (Node) and the page's worker: decode → embed → (words) → the
+ * shared policy → a response checked to be plain JSON. One inference at a time: a second photo waits for the first
+ * instead of doubling memory and contention. The text side loads on the first query with words; a failed load is
+ * tried again on the next one.
+ */
+export class SearchEngine<Photo, Listener = never, Text extends TextSide = TextSide> {
+  private queue: Promise<unknown> = Promise.resolve();
+  private textSide: Promise<Text> | null = null;
+
+  constructor(
+    readonly catalog: SearchCatalog,
+    private readonly embedders: ImageEmbedders,
+    private readonly runtime: EngineRuntime<Photo, Listener, Text>,
+  ) {}
+
+  loadText(listener?: Listener): Promise<Text> {
+    this.textSide ??= this.runtime.openText(listener).catch((error: unknown) => {
+      this.textSide = null;
+      throw error;
+    });
+    return this.textSide;
+  }
+
+  /**
+   * A photo → the JSON response; with `modifier` ("in blue") the photo's query is moved towards the words. A photo
+   * that cannot be read becomes `status: "error"`.
+   */
+  async search(photo: Photo, request: SearchRequest = {}, label = 'image', modifier?: string): Promise<SearchResponse> {
+    // Loaded outside the queue: a text model download must not hold up other searches.
+    const words = modifier?.trim() ? await this.loadText() : null;
+    return this.exclusive(async () => {
+      let embedding: ImageEmbedding;
+      try {
+        embedding = await this.embedNow(photo, label);
+      } catch (error) {
+        if (error instanceof ImageDecodeError) return errorResponse(error.message);
+        throw error;
+      }
+      const query = words ? { ...embedding, modifier: await embedText(words.embedder, modifier!) } : embedding;
+      return jsonSafe(searchCatalog(this.catalog, query, request));
+    });
+  }
+
+  /** Words alone → the JSON response. */
+  async searchText(text: string, request: SearchRequest = {}): Promise<SearchResponse> {
+    const blank = blankWords(text);
+    if (blank) return blank;
+    const { embedder, productTexts } = await this.loadText();
+    return this.exclusive(async () => jsonSafe(searchCatalogByText(this.catalog, productTexts, { text, vector: await embedText(embedder, text) }, request)));
+  }
+
+  /** A photo's unit semantic and visual embeddings. */
+  embed(photo: Photo, label = 'image'): Promise<ImageEmbedding> {
+    return this.exclusive(() => this.embedNow(photo, label));
+  }
+
+  private async embedNow(photo: Photo, label: string): Promise<ImageEmbedding> {
+    const [embedding] = await embedImages(this.embedders, [await this.runtime.decode(photo, label)], this.catalog.manifest.index.framing);
+    return embedding!;
+  }
+
+  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+async function embedText(embedder: TextEmbedder, text: string): Promise<Float32Array> {
+  const [vector] = await embedder.embed([text]);
+  return normalize(vector!);
+}
+
+function jsonSafe(response: SearchResponse): SearchResponse {
+  assertJsonSafe(response);
+  return response;
+}
