@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../src/common/node/paths.js';
 import { openCatalogDir } from '../src/search/node/catalog.js';
-import { recoverInterruptedBuild } from '../src/index/node/build.js';
+import { recoverInterruptedBuild } from '../src/index/node/publish.js';
 import { BAD_INPUTS, badInputPath, ensureBadInputs } from './helpers/bad-images.js';
 import { runCli, STACK_LINE } from './helpers/cli.js';
 import { DEMO_IMAGES_DIR, DEMO_LABELS, TEST_ARTIFACTS_DIR, testCatalogIds } from '../src/index/node/sample-index.js';

@@ -58,7 +58,7 @@ export function testCatalogIds(): string[] {
 }
 
 /** The code `npm run build:index` runs: a change there rebuilds the test index. */
-const BUILD_CAPABILITIES = ['ann', 'assets', 'catalog', 'imaging', 'index', 'models', 'search', 'vectors'];
+const BUILD_CAPABILITIES = ['ann', 'artifacts', 'assets', 'catalog', 'common', 'imaging', 'index', 'models', 'search', 'vectors'];
 
 /** Everything that can change what a build writes: configuration and the build's source code. */
 function inputsDigest(ids: readonly string[]): string {
