@@ -11,6 +11,8 @@ import { E2E_DIST as outDir } from './static-host.js';
 
 await ensureAssets();
 process.env.VITRINE_ARTIFACTS = await ensureTestArtifacts();
+// The tests drive the page through window.__vitrine, which only builds with this flag expose.
+process.env.VITE_TEST_HANDLE = '1';
 await build({ root: PROJECT_ROOT, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
 const server = await preview({ root: PROJECT_ROOT, build: { outDir }, preview: { port: E2E_PORT, strictPort: true, open: false } });
 server.printUrls();

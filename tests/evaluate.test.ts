@@ -4,7 +4,8 @@ import { TOY_SEARCH_CONFIG, toyCatalog, toyProduct } from './helpers/toy-catalog
 import type { SearchCatalog } from '../src/search/shared/catalog.js';
 import type { SearchConfig } from '../src/artifacts/shared/config.js';
 import { normalize } from '../src/vectors/shared/vector.js';
-import { catalogWide, evaluateQueries, modeRequest, RANKING_MODES, sweep, withSearchConfig, type EvalQuery } from '../src/eval/shared/evaluate.js';
+import { catalogWide, evaluateQueries, modeRequest, RANKING_MODES, withSearchConfig, type EvalQuery } from '../src/eval/shared/evaluate.js';
+import { sweep } from '../src/eval/shared/sweep.js';
 import { EMPTY_LABEL_MAP, parseLabelMap } from '../src/eval/shared/labels.js';
 import { grid } from '../src/eval/shared/metrics.js';
 import { sweepChart } from '../src/eval/shared/plot.js';

@@ -5,7 +5,7 @@ import { PROJECT_ROOT } from '../common/node/paths.js';
 import { formatReport } from '../bench/node/report.js';
 import { PARTS, runBench, type Part } from '../bench/node/run.js';
 import { terminalProgress } from './progress.js';
-import { runCli, UsageError } from './run.js';
+import { runCli, timestamp, UsageError } from './run.js';
 
 const USAGE = `Usage: npm run bench -- [options]
 
@@ -35,10 +35,6 @@ Parts:
 
 Needs the arch models (the bench runs npm run setup -- --profile arch, from ../shared/assets) and Debian's chromium.
 A full run takes 30–45 minutes on 2 cores; the first one also builds the 100k and 1M graphs.`;
-
-function timestamp(date = new Date()): string {
-  return date.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-}
 
 function partsOption(value: string, flag: string): Part[] {
   const names = value.split(',').map((s) => s.trim()).filter(Boolean);

@@ -8,7 +8,7 @@ import { EMPTY_LABEL_MAP, LabelMapError, parseLabelMapText, type LabelMap } from
 import { sweepChart } from '../eval/shared/plot.js';
 import { formatTable, type EvalOutput } from '../eval/shared/report.js';
 import { terminalProgress } from './progress.js';
-import { runCli, UsageError } from './run.js';
+import { runCli, timestamp, UsageError } from './run.js';
 
 const USAGE = `Usage: npm run eval -- --queries <dir> [options]
 
@@ -31,10 +31,6 @@ whose file name is a catalog product id, and the most frequent category errors. 
                          threshold (0-1), and plot precision@5 and the needs_confirmation rate against them
   --plot <file.svg>      where to write the sweep plot (default: next to --out, <name>.svg)
   -h, --help             this text`;
-
-function timestamp(date = new Date()): string {
-  return date.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-}
 
 async function labelMapOption(value: string | undefined): Promise<LabelMap> {
   if (value === undefined) return EMPTY_LABEL_MAP;

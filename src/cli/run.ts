@@ -3,6 +3,11 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/** A UTC time for output file names, sortable: 20261202-073012. */
+export function timestamp(date = new Date()): string {
+  return date.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
+
 /**
  * Runs a CLI body. Failures become one line on stderr, `<command>: <reason>`, never a stack trace (set
  * VITRINE_DEBUG=1 to see one): exit code 2 for a usage mistake, 1 otherwise. Library chatter on console.log goes

@@ -3,9 +3,8 @@ import { PhotoCrop } from '../crop/page/crop.js';
 import { startKiosk } from '../kiosk/page/kiosk.js';
 import { kioskOptions } from '../kiosk/shared/kiosk.js';
 import { offlineWanted, startOffline } from '../offline/page/offline.js';
-import type { Scoring } from '../search/shared/scoring.js';
 import type { SearchRequest } from '../search/shared/policy.js';
-import type { EngineInfo, SearchResponse } from '../search/worker/api.js';
+import type { EngineInfo } from '../search/worker/api.js';
 import { ProductDetails } from './detail.js';
 import { byId } from '../common/page/dom.js';
 import { SearchEngineClient } from './engine-client.js';
@@ -14,6 +13,7 @@ import { describeEngine, showLoadEvent, type LoadingView } from './loading.js';
 import { watchPhotoInput } from './photo-input.js';
 import { poolSize, ResultsView } from './refine.js';
 import { renderConfirm, renderStatus } from './results.js';
+import { SearchSession, type AnsweredSearch } from './session.js';
 import { watchQueryBox } from './text-query.js';
 
 const zone = byId('dropzone', HTMLDivElement);
@@ -94,7 +94,6 @@ const engine = new SearchEngineClient(
     },
     onReady(info, restarted) {
       loading.box.hidden = true;
-      scoring = info.scoring;
       engineInfo.textContent = describeEngine(info, performance.now());
       if (restarted) {
         if (status.dataset.status === 'restarting') setStatus('ready', `The search engine restarted — drop a photo to search ${info.products.toLocaleString('en')} products`);
@@ -118,52 +117,39 @@ const engine = new SearchEngineClient(
     },
   },
 );
-const ready = engine.ready;
-ready.catch((error: unknown) => {
+engine.ready.catch((error: unknown) => {
   loading.box.hidden = true;
   setStatus('error', `The search engine could not load: ${error instanceof Error ? error.message : String(error)}`);
 });
-
-/** The photo shown and the words last searched; `latest` is the search whose answer the page waits for. */
-let current: File | null = null;
-let words = '';
-let latest: object | null = null;
-let scoring: Scoring | null = null;
-let categories: readonly string[] = [];
-void ready.then((info) => (categories = info.categories), () => undefined);
 
 /** A pool larger than the cards shown, for the category and colour chips to refine (refine.ts). */
 function request(): SearchRequest {
   return { category: categorySelect.value === 'auto' ? null : categorySelect.value, topK: poolSize(Number(topKSelect.value)) };
 }
 
-function showPreview(photo: File): void {
+function showPreview(photo: File | null): void {
   if (preview.src) URL.revokeObjectURL(preview.src);
-  preview.src = URL.createObjectURL(photo);
-  preview.alt = `Your photo: ${photo.name || 'pasted image'}`;
-  preview.hidden = false;
-  zone.classList.add('has-photo');
-  queryBox.removePhoto.hidden = false;
-  crop.setPhoto(photo);
+  if (photo) {
+    preview.src = URL.createObjectURL(photo);
+    preview.alt = `Your photo: ${photo.name || 'pasted image'}`;
+  } else {
+    preview.removeAttribute('src');
+  }
+  preview.hidden = !photo;
+  zone.classList.toggle('has-photo', photo !== null);
+  queryBox.removePhoto.hidden = !photo;
 }
 
-function removePhoto(): void {
-  current = null;
-  if (preview.src) URL.revokeObjectURL(preview.src);
-  preview.removeAttribute('src');
-  preview.hidden = true;
-  zone.classList.remove('has-photo');
-  queryBox.removePhoto.hidden = true;
-  crop.setPhoto(null);
+/** What was searched, in the status line: the response's message, which already quotes words searched alone. */
+function showStatus({ response, photo, words }: AnsweredSearch): void {
+  renderStatus(status, response);
+  if (photo && words && response.status !== 'error') status.textContent = `Your photo + “${words}”: ${response.message}`;
 }
 
-const resultsView = new ResultsView(
-  results,
-  byId('refine', HTMLDivElement),
-  catalogBase,
-  () => scoring,
-  (result, why, opener) => details.open(result, why, opener),
-);
+const session = new SearchSession(engine, request);
+
+// Shop the look: the area picked on the photo is searched in its place.
+const crop = new PhotoCrop(zone, preview, (area) => session.searchArea(area));
 const details = new ProductDetails(
   {
     dialog: byId('product-dialog', HTMLDialogElement),
@@ -174,51 +160,42 @@ const details = new ProductDetails(
     close: byId('product-close', HTMLButtonElement),
   },
   catalogBase,
-  (photo) => {
-    showPreview(photo);
-    void search(photo);
-  },
+  (photo) => session.usePhoto(photo),
   (message) => setStatus('error', message),
 );
+const resultsView = new ResultsView(
+  results,
+  byId('refine', HTMLDivElement),
+  catalogBase,
+  () => session.scoring,
+  (result, why, opener) => details.open(result, why, opener),
+);
 
-/** What was searched, in the status line: the response's message, which already quotes words searched alone. */
-function showStatus(response: SearchResponse, photo: File | null, text: string): void {
-  renderStatus(status, response);
-  if (photo && text && response.status !== 'error') status.textContent = `Your photo + “${text}”: ${response.message}`;
-}
-
-/** A photo alone, words alone (`photo` null), or a photo the words change ("in blue"). */
-async function search(photo: File | null, text = ''): Promise<void> {
-  const asked = {};
-  latest = asked;
-  current = photo;
-  words = text;
-  // Photo searches keep their own measure (the benchmarks time drops); searches with words get theirs.
-  const [mark, measure] = text ? ['vitrine:words', 'vitrine:words-to-results'] : ['vitrine:photo', 'vitrine:drop-to-results'];
-  performance.mark(mark);
-  results.setAttribute('aria-busy', 'true');
-  setStatus('searching', 'Searching…');
-  const response = photo ? await engine.search(photo, request(), text) : await engine.searchText(text, request());
-  if (asked !== latest) return; // a newer search took over
-  showStatus(response, photo, text);
-  renderConfirm(confirm, response, categories, (category) => {
-    categorySelect.value = category;
-    setStatus('searching', `Searching only ${category}…`);
-    void search(photo, text);
-  });
-  resultsView.show({ response, shown: Number(topKSelect.value), words: text });
-  results.removeAttribute('aria-busy');
-  performance.measure(measure, mark);
-}
-
-/** Nothing to search: back to the empty page. */
-function clearResults(): void {
-  latest = null;
-  words = '';
-  resultsView.clear();
-  confirm.hidden = true;
-  setStatus('ready', 'Drop a photo or describe what you are looking for');
-}
+session.showIn({
+  photoChanged(photo) {
+    showPreview(photo);
+    crop.setPhoto(photo);
+  },
+  searching(category) {
+    results.setAttribute('aria-busy', 'true');
+    setStatus('searching', category ? `Searching only ${category}…` : 'Searching…');
+  },
+  answered(search) {
+    showStatus(search);
+    renderConfirm(confirm, search.response, session.categories, (category) => {
+      categorySelect.value = category;
+      session.confirmCategory(category);
+    });
+    resultsView.show({ response: search.response, shown: Number(topKSelect.value), words: search.words });
+    results.removeAttribute('aria-busy');
+  },
+  cleared() {
+    resultsView.clear();
+    confirm.hidden = true;
+    setStatus('ready', 'Drop a photo or describe what you are looking for');
+  },
+  nothingToSearch: () => setStatus('ready', 'Drop a photo or describe what you are looking for'),
+});
 
 // A photo the browser cannot show still goes to the worker, which explains what is wrong with it.
 preview.addEventListener('error', () => {
@@ -226,59 +203,45 @@ preview.addEventListener('error', () => {
   zone.classList.remove('has-photo');
 });
 
-function usePhoto(photo: File): void {
-  showPreview(photo);
-  void search(photo);
-}
-watchPhotoInput(zone, input, usePhoto);
-setUpCamera(usePhoto);
-// Shop the look: the area picked on the photo is searched in its place (with the words, as a category change is).
-const crop = new PhotoCrop(zone, preview, (area) => void search(area, words));
-for (const select of [categorySelect, topKSelect]) {
-  select.addEventListener('change', () => {
-    if (current || words) void search(current, words);
-  });
-}
+watchPhotoInput(zone, input, (photo) => session.usePhoto(photo));
+setUpCamera((photo) => session.usePhoto(photo));
+for (const select of [categorySelect, topKSelect]) select.addEventListener('change', () => session.refresh());
 watchQueryBox(queryBox, {
-  search(text) {
-    if (current || text) void search(current, text);
-    else setStatus('ready', 'Drop a photo or describe what you are looking for');
-  },
-  wordsCleared: () => (current ? void search(current) : clearResults()),
-  photoRemoved() {
-    removePhoto();
-    if (words) void search(null, words);
-    else clearResults();
-  },
+  search: (text) => session.searchWords(text),
+  wordsCleared: () => session.wordsCleared(),
+  photoRemoved: () => session.removePhoto(),
 });
 
 /** A kiosk's idle reset: the page as the next shopper should find it. */
 function startOver(): void {
   for (const dialog of document.querySelectorAll('dialog[open]')) (dialog as HTMLDialogElement).close();
-  removePhoto();
   queryBox.words.value = '';
   queryBox.words.dispatchEvent(new Event('input'));
   categorySelect.value = 'auto';
-  void ready.then((info) => (topKSelect.value = String(info.defaultTopK)), () => undefined);
-  clearResults();
+  void engine.ready.then((info) => (topKSelect.value = String(info.defaultTopK)), () => undefined);
+  session.startOver();
 }
 const kioskSettings = kioskOptions(new URLSearchParams(location.search));
 const kiosk = kioskSettings && startKiosk(kioskSettings, startOver);
 if (offlineWanted(new URLSearchParams(location.search), kiosk !== null)) {
   const offline = startOffline({ appBase: dataBase, status: byId('offline-status', HTMLParagraphElement), whenIdle: kiosk?.atNextStartOver });
   // Words work offline only if the text model is on the device too: it is fetched once the photos are.
-  void ready
+  void engine.ready
     .then((info) => offline.prepare(info))
     .then(() => engine.loadText())
     .catch(() => undefined); // a text model that did not load is asked for again by the first query with words
 }
 
-const handle: VitrineHandle = {
-  get ready() {
-    return engine.ready;
-  },
-  search: (image, req = {}, modifier) => engine.search(image, req, modifier),
-  searchText: (text, req = {}) => engine.searchText(text, req),
-  embed: (image) => engine.embed(image),
-};
-window.__vitrine = handle;
+// Tests and benchmarks drive the page through window.__vitrine: only their builds have it (VITE_TEST_HANDLE=1, set
+// by e2e/serve.ts and the page benchmark).
+if (import.meta.env.VITE_TEST_HANDLE === '1') {
+  const handle: VitrineHandle = {
+    get ready() {
+      return engine.ready;
+    },
+    search: (image, req = {}, modifier) => engine.search(image, req, modifier),
+    searchText: (text, req = {}) => engine.searchText(text, req),
+    embed: (image) => engine.embed(image),
+  };
+  window.__vitrine = handle;
+}

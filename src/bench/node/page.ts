@@ -54,15 +54,20 @@ export interface PageResult {
   readonly indexes: PageIndexResult[];
 }
 
-/** The production build of the app against one index (what `npm run build:web` writes with VITRINE_ARTIFACTS). */
+/**
+ * The production build of the app against one index (what `npm run build:web` writes with VITRINE_ARTIFACTS), with
+ * the window.__vitrine handle the benchmark reads the engine's figures through.
+ */
 async function buildApp(artifacts: string, outDir: string): Promise<void> {
-  const previous = process.env.VITRINE_ARTIFACTS;
-  process.env.VITRINE_ARTIFACTS = artifacts;
+  const previous = { VITRINE_ARTIFACTS: process.env.VITRINE_ARTIFACTS, VITE_TEST_HANDLE: process.env.VITE_TEST_HANDLE };
+  Object.assign(process.env, { VITRINE_ARTIFACTS: artifacts, VITE_TEST_HANDLE: '1' });
   try {
     await build({ root: PROJECT_ROOT, logLevel: 'error', build: { outDir, emptyOutDir: true } });
   } finally {
-    if (previous === undefined) delete process.env.VITRINE_ARTIFACTS;
-    else process.env.VITRINE_ARTIFACTS = previous;
+    for (const [name, value] of Object.entries(previous)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
   }
 }
 

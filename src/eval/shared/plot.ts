@@ -1,4 +1,4 @@
-import type { SweepReport } from './evaluate.js';
+import type { SweepReport } from './sweep.js';
 
 /** A small self-contained SVG line chart (no library, no fonts to fetch): panels side by side, shared style. */
 

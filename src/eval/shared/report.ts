@@ -1,4 +1,5 @@
-import type { EvalReport, PerMode, RankingMode, SweepReport } from './evaluate.js';
+import type { EvalReport, PerMode, RankingMode } from './evaluate.js';
+import type { SweepReport } from './sweep.js';
 import { RANKING_MODES } from './evaluate.js';
 
 /** What `npm run eval` writes: the metrics, how they were obtained, and what they mean. */

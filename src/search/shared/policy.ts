@@ -112,13 +112,7 @@ function composed(query: QueryVectors, textWeight: number): QueryVectors {
   return { semantic: normalize(query.semantic.map((v, i) => v + textWeight * query.modifier![i]!)), visual: query.visual };
 }
 
-/**
- * The search policy of the v4.1 reference, made strict where it guessed:
- * - a category the shopper picked is searched alone; one the catalog lacks gives `no_match`, never other products;
- * - auto-detect searches the predicted category;
- * - below the confidence threshold the whole catalog is searched and the status is `needs_confirmation`;
- * - a confidently predicted category the catalog lacks falls back to the whole catalog by the semantic vector.
- */
+/** The search parameters of one request: the index's, with the request's top-k, fusion and weights. */
 function configFor(catalog: SearchCatalog, request: SearchRequest): SearchConfig {
   return validateSearchConfig({
     ...catalog.manifest.search,
