@@ -42,16 +42,38 @@ function silenceLibraryChatter(): void {
 }
 
 /**
- * Resolves once the library's file-system sync is done. It starts two syncs it does not await: one when it mounts
- * IDBFS, one inside every writeIndex. A sync started while another runs fails, or deletes the file the other is
- * about to read: so the adapter waits for the library's own flag after each of those two.
+ * The library's file-system syncs, as they finish. It starts two kinds it does not await: one when it mounts IDBFS,
+ * one inside every writeIndex. A sync started while another runs fails, or deletes the file the other is about to
+ * read: so the adapter waits for those two to finish, by the callback every sync ends with (Module.setIdbfsSynced,
+ * called with whether it worked).
  */
-async function settled(lib: HnswLib): Promise<void> {
+interface SyncWatch {
+  finished: number;
+  lastWorked: boolean;
+}
+const syncs = new WeakMap<HnswLib, SyncWatch>();
+
+function watchSyncs(lib: HnswLib): void {
+  const module = lib as unknown as { setIdbfsSynced(worked: boolean): void };
+  const watch: SyncWatch = { finished: 0, lastWorked: lib.EmscriptenFileSystemManager.isSynced() };
+  const report = module.setIdbfsSynced.bind(module);
+  module.setIdbfsSynced = (worked) => {
+    watch.finished++;
+    watch.lastWorked = worked;
+    report(worked);
+  };
+  syncs.set(lib, watch);
+}
+
+/** Resolves once a sync that started after `finishedBefore` syncs had finished is done; fails if it failed. */
+async function syncFinished(lib: HnswLib, finishedBefore: number): Promise<void> {
+  const watch = syncs.get(lib)!;
   const deadline = Date.now() + SYNC_TIMEOUT_MS;
-  while (!lib.EmscriptenFileSystemManager.isSynced()) {
+  while (watch.finished <= finishedBefore) {
     if (Date.now() > deadline) throw new Error(`hnswlib: its file system did not finish syncing within ${SYNC_TIMEOUT_MS / 1000} s`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+  if (!watch.lastWorked) throw new Error('hnswlib: its file system could not sync with IndexedDB');
 }
 
 function library() {
@@ -59,7 +81,11 @@ function library() {
     silenceLibraryChatter();
     const mod = await import('hnswlib-wasm/dist/hnswlib.js');
     const lib = await mod.loadHnswlib();
-    await settled(lib);
+    watchSyncs(lib);
+    // Where the browser refuses IndexedDB (private browsing), say so as it does: the mount's first sync cannot work.
+    (await openDB(DB_NAME)).close();
+    // The mount's first sync may still be running (or may have finished before the watch began).
+    if (!lib.EmscriptenFileSystemManager.isSynced()) await syncFinished(lib, 0);
     return { lib, sync: mod.syncFileSystem };
   })();
   return loading;
@@ -129,9 +155,10 @@ export function buildHnsw(vectors: Matrix, rows: Uint32Array, params: HnswBuildP
       graph.initIndex(rows.length, params.m, params.efConstruction, params.seed ?? 100);
       const points = Array.from(rows, (r) => vectors.data.subarray(r * vectors.dim, (r + 1) * vectors.dim));
       graph.addPoints(points, Array.from(rows), false);
+      const finishedBefore = syncs.get(lib)!.finished;
       await graph.writeIndex(name);
       // writeIndex syncs the mount into IndexedDB without awaiting it: the file is there once that sync is done.
-      await settled(lib);
+      await syncFinished(lib, finishedBefore);
       const record = await withMountStore((db) => db.get(STORE, key) as Promise<MountedFile | undefined>);
       if (!record) throw new Error('hnswlib wrote no index file');
       return new Uint8Array(record.contents);
