@@ -1,11 +1,12 @@
 import sharp from 'sharp';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { TOY_SEARCH_CONFIG, toyCatalog, toyProduct } from './helpers/toy-catalog.js';
 import type { SearchCatalog } from '../src/search/shared/catalog.js';
 import type { SearchConfig } from '../src/artifacts/shared/config.js';
 import { normalize } from '../src/vectors/shared/vector.js';
-import { catalogWide, evaluateQueries, modeRequest, RANKING_MODES, withSearchConfig, type EvalQuery } from '../src/eval/shared/evaluate.js';
-import { sweep } from '../src/eval/shared/sweep.js';
+import { catalogWide, evaluateQueries, modeRequest, RANKING_MODES, withSearchConfig, type EvalQuery, type EvalReport } from '../src/eval/shared/evaluate.js';
+import { sweep, type SweepReport } from '../src/eval/shared/sweep.js';
+import { catalogSource } from '../src/search/shared/source.js';
 import { EMPTY_LABEL_MAP, parseLabelMap } from '../src/eval/shared/labels.js';
 import { grid } from '../src/eval/shared/metrics.js';
 import { sweepChart } from '../src/eval/shared/plot.js';
@@ -51,7 +52,7 @@ const queries: EvalQuery[] = [
 ];
 
 describe('ranking modes', () => {
-  it('map onto requests of the policy', () => {
+  it('map onto requests of the policy', async () => {
     const w = { semantic: 0.3, visual: 0.7 };
     expect(modeRequest('semantic', w)).toEqual({ fusion: 'weighted', weights: { semantic: 1, visual: 0 } });
     expect(modeRequest('visual', w)).toEqual({ fusion: 'weighted', weights: { semantic: 0, visual: 1 } });
@@ -59,21 +60,26 @@ describe('ranking modes', () => {
     expect(modeRequest('fused_rrf', w)).toEqual({ fusion: 'rrf', weights: w });
   });
 
-  it('a changed threshold is a shallow copy: the original catalog is untouched', () => {
-    const catalog = toyShop();
-    const copy = withSearchConfig(catalog, { confidenceThreshold: 0.9 });
-    expect(copy.manifest.search.confidenceThreshold).toBe(0.9);
-    expect(catalog.manifest.search.confidenceThreshold).toBe(0.5);
-    expect(copy.semantic).toBe(catalog.semantic);
-    expect(catalogWide(catalog).manifest.search.confidenceThreshold).toBe(1);
+  it('a changed threshold is a copy of the parameters: the original source is untouched, the vectors shared', async () => {
+    const source = catalogSource(toyShop());
+    const copy = withSearchConfig(source, { confidenceThreshold: 0.9 });
+    expect(copy.info.search.confidenceThreshold).toBe(0.9);
+    expect(source.info.search.confidenceThreshold).toBe(0.5);
+    expect(copy.info.prompts).toBe(source.info.prompts);
+    const probe = { scope: null, probe: normalize([1, 0, 0, 0.1, 0]), limit: 50, second: { space: 'visual', vector: normalize([1, 0, 0, 0, 0]) } } as const;
+    expect(await copy.candidates(probe)).toEqual(await source.candidates(probe));
+    expect(catalogWide(source).info.search.confidenceThreshold).toBe(1);
   });
 });
 
 describe('evaluateQueries', () => {
   const labelMap = parseLabelMap({ pants: ['Jeans', 'Trousers'] });
-  const report = evaluateQueries(toyShop(), queries, { labelMap });
+  let report: EvalReport;
+  beforeAll(async () => {
+    report = await evaluateQueries(toyShop(), queries, { labelMap });
+  });
 
-  it('counts queries, labels and catalog ids', () => {
+  it('counts queries, labels and catalog ids', async () => {
     expect(report.queries).toBe(7);
     expect(report.labelled).toBe(6);
     expect(report.unlabelled).toBe(1);
@@ -81,7 +87,7 @@ describe('evaluateQueries', () => {
     expect(report.labels_without_products).toBe(1);
   });
 
-  it('category accuracy: predicted category vs label, with the label map', () => {
+  it('category accuracy: predicted category vs label, with the label map', async () => {
     const byId = new Map(report.per_query.map((r) => [r.id, r]));
     expect(byId.get('s1')!.category_right).toBe(true);
     expect(byId.get('p1')!.category_right).toBe(true); // Jeans counts for "pants"
@@ -94,7 +100,7 @@ describe('evaluateQueries', () => {
     expect(report.confusions).toEqual([{ label: 'Shirts', predicted: 'Jeans', count: 2, share_of_label: 0.5 }]); // p2 and the unsure m1
   });
 
-  it('precision@k end to end per mode: the detected category decides, the capped denominator keeps small categories fair', () => {
+  it('precision@k end to end per mode: the detected category decides, the capped denominator keeps small categories fair', async () => {
     const p1 = report.per_query.find((r) => r.id === 'p1')!;
     expect(p1.precision_at_5.fused_weighted).toBe(1);
     expect(report.per_query.find((r) => r.id === 'd1')!.precision_at_5.visual).toBe(1); // searched in Shirts: 3 of 3
@@ -114,17 +120,17 @@ describe('evaluateQueries', () => {
     expect(report.by_category.Watches!.precision_at_5.fused_weighted).toBeNull();
   });
 
-  it('whole-catalog ranking shows what the visual model alone does to a shirt that looks like denim', () => {
+  it('whole-catalog ranking shows what the visual model alone does to a shirt that looks like denim', async () => {
     // Over the whole catalog, d1's visual neighbours are jeans; in the detected category they were all shirts.
     expect(report.catalog_wide.precision_at_5.semantic).not.toBeNull();
-    const alone = evaluateQueries(toyShop(), [queries.at(-1)!], { labelMap });
+    const alone = await evaluateQueries(toyShop(), [queries.at(-1)!], { labelMap });
     expect(alone.catalog_wide.precision_at_5.semantic).toBe(1);
     expect(alone.catalog_wide.precision_at_5.visual).toBe(Number((1 / 3).toFixed(4)));
     expect(alone.precision_at_5.visual).toBe(1);
     expect(report.catalog_wide.precision_at_5.visual!).toBeLessThan(report.catalog_wide.precision_at_5.semantic!);
   });
 
-  it('exact recall: a catalog product photo finds itself first in every mode', () => {
+  it('exact recall: a catalog product photo finds itself first in every mode', async () => {
     for (const m of RANKING_MODES) {
       expect(report.exact_recall_at_1![m]).toBe(1);
       expect(report.exact_recall_at_10![m]).toBe(1);
@@ -133,27 +139,30 @@ describe('evaluateQueries', () => {
     expect(report.per_query.find((r) => r.id === 's1')!.exact_rank).toEqual({ semantic: 1, visual: 1, fused_weighted: 1, fused_rrf: 1 });
   });
 
-  it('exact recall is null (not 0) when no query id is a catalog id, and all-unlabelled gives null label metrics', () => {
-    const r = evaluateQueries(toyShop(), [q('x1', null, [1, 0, 0, 0, 0])], { labelMap: EMPTY_LABEL_MAP });
+  it('exact recall is null (not 0) when no query id is a catalog id, and all-unlabelled gives null label metrics', async () => {
+    const r = await evaluateQueries(toyShop(), [q('x1', null, [1, 0, 0, 0, 0])], { labelMap: EMPTY_LABEL_MAP });
     expect(r.exact_recall_at_1).toBeNull();
     expect(r.category_accuracy).toBeNull();
     expect(r.precision_at_5.fused_weighted).toBeNull();
     expect(r.confusions).toEqual([]);
-    const empty = evaluateQueries(toyShop(), [], { labelMap: EMPTY_LABEL_MAP });
+    const empty = await evaluateQueries(toyShop(), [], { labelMap: EMPTY_LABEL_MAP });
     expect(empty.queries).toBe(0);
     expect(empty.needs_confirmation_rate).toBeNull();
   });
 
-  it('is plain JSON', () => {
+  it('is plain JSON', async () => {
     expect(JSON.parse(JSON.stringify(report))).toEqual(report);
   });
 });
 
 describe('sweep', () => {
   const catalog = toyShop();
-  const result = sweep(catalog, queries, { labelMap: EMPTY_LABEL_MAP, weights: grid(0, 1, 4), thresholds: grid(0, 1, 4) });
+  let result: SweepReport;
+  beforeAll(async () => {
+    result = await sweep(catalog, queries, { labelMap: EMPTY_LABEL_MAP, weights: grid(0, 1, 4), thresholds: grid(0, 1, 4) });
+  });
 
-  it('varies the weight for both fusions and the threshold, one at a time', () => {
+  it('varies the weight for both fusions and the threshold, one at a time', async () => {
     expect(result.by_weight).toHaveLength(10);
     expect(result.by_weight.filter((p) => p.fusion === 'rrf').map((p) => [p.semantic_weight, p.visual_weight])).toEqual([
       [0, 1],
@@ -166,14 +175,14 @@ describe('sweep', () => {
     expect(result.current).toEqual({ fusion: 'weighted', semantic_weight: 0.5, confidence_threshold: 0.5 });
   });
 
-  it('threshold 0 never asks for confirmation, threshold 1 always does', () => {
+  it('threshold 0 never asks for confirmation, threshold 1 always does', async () => {
     expect(result.by_threshold[0]!.needs_confirmation_rate).toBe(0);
     expect(result.by_threshold.at(-1)!.needs_confirmation_rate).toBe(1);
     const rates = result.by_threshold.map((p) => p.needs_confirmation_rate!);
     expect(rates).toEqual([...rates].sort((a, b) => a - b));
   });
 
-  it('names the best settings by end-to-end precision@5', () => {
+  it('names the best settings by end-to-end precision@5', async () => {
     const top = Math.max(...result.by_threshold.map((p) => p.precision_at_5!));
     expect(result.best.confidence_threshold!.precision_at_5).toBe(top);
     expect(result.best.weighted!.precision_at_5).toBe(Math.max(...result.by_weight.filter((p) => p.fusion === 'weighted').map((p) => p.precision_at_5!)));
@@ -188,7 +197,7 @@ describe('sweep', () => {
     const png = await sharp(Buffer.from(svg)).png().toBuffer();
     expect((await sharp(png).metadata()).width).toBe(1080);
 
-    const report = evaluateQueries(catalog, queries, { labelMap: EMPTY_LABEL_MAP });
+    const report = await evaluateQueries(catalog, queries, { labelMap: EMPTY_LABEL_MAP });
     const { queries: _n, ...metrics } = report;
     const output: EvalOutput = {
       queries: 7,

@@ -2,6 +2,7 @@ import { ExactIndex } from '../../src/ann/shared/ann.js';
 import { categoryKey } from '../../src/catalog/shared/taxonomy.js';
 import type { ArtifactManifest, Product } from '../../src/artifacts/shared/format.js';
 import type { CategoryScope, SearchCatalog } from '../../src/search/shared/catalog.js';
+import { catalogSource, type CatalogSource } from '../../src/search/shared/source.js';
 import type { SearchConfig } from '../../src/artifacts/shared/config.js';
 import { matrixFromRows, normalize } from '../../src/vectors/shared/vector.js';
 
@@ -78,4 +79,9 @@ export function toyCatalog(world: ToyWorld): SearchCatalog {
     categories,
     prompts: { categories: world.prompts.categories, vectors: matrixFromRows(world.prompts.vectors.map(normalize), dim) },
   };
+}
+
+/** The toy catalog as the search policy reads it. */
+export function toySource(world: ToyWorld): CatalogSource {
+  return catalogSource(toyCatalog(world));
 }

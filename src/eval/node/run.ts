@@ -64,12 +64,12 @@ export async function runEvaluation(options: EvalRunOptions): Promise<EvalResult
     );
   }
 
-  const report = evaluateQueries(catalog, queries, {
+  const report = await evaluateQueries(catalog, queries, {
     labelMap: options.labelMap,
     onProgress: (done, total) => progress.count('searching (4 ranking modes × policy/whole catalog)', done, total, 'passes'),
   });
   const swept = options.sweep
-    ? sweep(catalog, queries, {
+    ? await sweep(catalog, queries, {
         labelMap: options.labelMap,
         weights: options.weightGrid ?? grid(0, 1, 10),
         thresholds: options.thresholdGrid ?? grid(0, 1, 20),

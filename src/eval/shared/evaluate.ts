@@ -1,5 +1,6 @@
 import { categoryKey } from '../../catalog/shared/taxonomy.js';
 import type { SearchCatalog } from '../../search/shared/catalog.js';
+import { catalogSource, type CatalogSource } from '../../search/shared/source.js';
 import type { FusionMode, SearchConfig } from '../../artifacts/shared/config.js';
 import type { FusionWeights } from '../../search/shared/fusion.js';
 import { searchCatalog, type QueryVectors, type SearchRequest } from '../../search/shared/policy.js';
@@ -50,9 +51,13 @@ export function modeRequest(mode: RankingMode, weights: FusionWeights): { fusion
   }
 }
 
-/** The same catalog under other search parameters (a shallow copy: vectors and indexes are shared). */
-export function withSearchConfig(catalog: SearchCatalog, patch: Partial<SearchConfig>): SearchCatalog {
-  return { ...catalog, manifest: { ...catalog.manifest, search: { ...catalog.manifest.search, ...patch } } };
+/** The same catalog under other search parameters (its vectors and indexes are shared). */
+export function withSearchConfig(source: CatalogSource, patch: Partial<SearchConfig>): CatalogSource {
+  return {
+    info: { ...source.info, search: { ...source.info.search, ...patch } },
+    neighbours: (semantic, products) => source.neighbours(semantic, products),
+    candidates: (query) => source.candidates(query),
+  };
 }
 
 /**
@@ -60,8 +65,8 @@ export function withSearchConfig(catalog: SearchCatalog, patch: Partial<SearchCo
  * "unsure" and the whole catalog is ranked by the requested fusion. (A confidence of exactly 1 would still be
  * searched in its category; softmax mixtures do not reach it in practice.)
  */
-export function catalogWide(catalog: SearchCatalog): SearchCatalog {
-  return withSearchConfig(catalog, { confidenceThreshold: 1 });
+export function catalogWide(source: CatalogSource): CatalogSource {
+  return withSearchConfig(source, { confidenceThreshold: 1 });
 }
 
 /** One query's response, judged. */
@@ -95,12 +100,15 @@ export class Evaluator {
   private readonly productIds: ReadonlySet<string>;
   private readonly productsByCategory: ReadonlyMap<string, number>;
   private readonly availableCache = new Map<string, number>();
+  /** The catalog as the policy searches it. */
+  readonly source: CatalogSource;
 
   constructor(
     readonly catalog: SearchCatalog,
     readonly labelMap: LabelMap,
   ) {
     this.judge = labelJudge(labelMap);
+    this.source = catalogSource(catalog);
     this.productIds = new Set(catalog.products.map((p) => p.id));
     const counts = new Map<string, number>();
     for (const p of catalog.products) counts.set(categoryKey(p.category), (counts.get(categoryKey(p.category)) ?? 0) + 1);
@@ -138,9 +146,11 @@ export class Evaluator {
     };
   }
 
-  /** Searches every query under `catalog` (this one, or a copy with other parameters) and judges the responses. */
-  run(queries: readonly EvalQuery[], request: SearchRequest, catalog: SearchCatalog = this.catalog): Judged[] {
-    return queries.map((q) => this.judged(q, searchCatalog(catalog, q.vectors, { topK: DEPTH, ...request, category: null })));
+  /** Searches every query in `source` (this catalog, or it with other parameters) and judges the responses. */
+  async run(queries: readonly EvalQuery[], request: SearchRequest, source: CatalogSource = this.source): Promise<Judged[]> {
+    const judged: Judged[] = [];
+    for (const q of queries) judged.push(this.judged(q, await searchCatalog(source, q.vectors, { topK: DEPTH, ...request, category: null })));
+    return judged;
   }
 }
 
@@ -230,18 +240,22 @@ export interface EvalOptions {
 }
 
 /** Searches every query in each ranking mode, end to end and catalog-wide, and reports the metrics. */
-export function evaluateQueries(catalog: SearchCatalog, queries: readonly EvalQuery[], options: EvalOptions): EvalReport {
+export async function evaluateQueries(catalog: SearchCatalog, queries: readonly EvalQuery[], options: EvalOptions): Promise<EvalReport> {
   const evaluator = new Evaluator(catalog, options.labelMap);
   const weights = catalog.manifest.search.weights;
-  const wide = catalogWide(catalog);
+  const wide = catalogWide(evaluator.source);
   const total = RANKING_MODES.length * 2;
   let done = 0;
-  const step = <T>(value: T): T => {
-    options.onProgress?.(++done, total);
-    return value;
+  const runs = async (source: CatalogSource): Promise<PerMode<Judged[]>> => {
+    const judged = {} as Record<RankingMode, Judged[]>;
+    for (const m of RANKING_MODES) {
+      judged[m] = await evaluator.run(queries, modeRequest(m, weights), source);
+      options.onProgress?.(++done, total);
+    }
+    return judged;
   };
-  const policy = perMode((m) => step(evaluator.run(queries, modeRequest(m, weights))));
-  const wideRuns = perMode((m) => step(evaluator.run(queries, modeRequest(m, weights), wide)));
+  const policy = await runs(evaluator.source);
+  const wideRuns = await runs(wide);
   const summaries = perMode((m) => summarize(policy[m]));
   const wideSummaries = perMode((m) => summarize(wideRuns[m]));
 

@@ -50,10 +50,10 @@ export interface SweepOptions {
  * Varies one parameter at a time, the others as the index has them: the semantic/visual weight (for weighted and
  * RRF fusion; end to end and catalog-wide), then the confidence threshold (with the index's fusion and weights).
  */
-export function sweep(catalog: SearchCatalog, queries: readonly EvalQuery[], options: SweepOptions): SweepReport {
+export async function sweep(catalog: SearchCatalog, queries: readonly EvalQuery[], options: SweepOptions): Promise<SweepReport> {
   const evaluator = new Evaluator(catalog, options.labelMap);
   const search = catalog.manifest.search;
-  const wide = catalogWide(catalog);
+  const wide = catalogWide(evaluator.source);
   const fusions: FusionMode[] = ['weighted', 'rrf'];
   const total = options.weights.length * fusions.length + options.thresholds.length;
   let done = 0;
@@ -63,8 +63,8 @@ export function sweep(catalog: SearchCatalog, queries: readonly EvalQuery[], opt
   for (const fusion of fusions) {
     for (const w of options.weights) {
       const request = { fusion, weights: { semantic: w, visual: Number((1 - w).toFixed(10)) } };
-      const policy = summarize(evaluator.run(queries, request));
-      const all = summarize(evaluator.run(queries, request, wide));
+      const policy = summarize(await evaluator.run(queries, request));
+      const all = summarize(await evaluator.run(queries, request, wide));
       byWeight.push({
         fusion,
         semantic_weight: request.weights.semantic,
@@ -79,18 +79,19 @@ export function sweep(catalog: SearchCatalog, queries: readonly EvalQuery[], opt
       tick();
     }
   }
-  const byThreshold: ThresholdPoint[] = options.thresholds.map((t) => {
-    const s = summarize(evaluator.run(queries, { fusion: search.fusion, weights: search.weights }, withSearchConfig(catalog, { confidenceThreshold: t })));
+  const byThreshold: ThresholdPoint[] = [];
+  for (const t of options.thresholds) {
+    const s = summarize(await evaluator.run(queries, { fusion: search.fusion, weights: search.weights }, withSearchConfig(evaluator.source, { confidenceThreshold: t })));
     tick();
-    return {
+    byThreshold.push({
       confidence_threshold: t,
       precision_at_5: round(s.precision_at_5),
       precision_at_10: round(s.precision_at_10),
       exact_recall_at_1: round(s.exact_recall_at_1),
       needs_confirmation_rate: round(s.needs_confirmation_rate),
       category_accuracy_when_confident: round(s.category_accuracy_when_confident),
-    };
-  });
+    });
+  }
 
   const currentWeight = search.weights.semantic / (search.weights.semantic + search.weights.visual);
   const bestWeight = (fusion: FusionMode) => {

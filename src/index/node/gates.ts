@@ -2,6 +2,7 @@ import { ExactIndex } from '../../ann/shared/ann.js';
 import { categoryKey } from '../../catalog/shared/taxonomy.js';
 import type { SearchCatalog } from '../../search/shared/catalog.js';
 import { searchCatalog, type QueryVectors } from '../../search/shared/policy.js';
+import { catalogSource } from '../../search/shared/source.js';
 import { percentile } from '../../vectors/shared/random.js';
 
 export interface Gate {
@@ -34,12 +35,12 @@ export const RECALL_AT_10_MIN = 0.9;
  * its file and searched through the real artifacts and policy, must come back first with similarity ≥ 0.99;
  * the HNSW graphs must find what an exact scan finds.
  */
-export function runQualityGates(
+export async function runQualityGates(
   catalog: SearchCatalog,
   samples: readonly GateSample[],
   /** Products whose image is byte-identical to another's: either may rank first. */
   sameImage: (a: number, b: number) => boolean,
-): QualityReport {
+): Promise<QualityReport> {
   const failures: string[] = [];
   const latencies: number[] = [];
   let rank1 = 0;
@@ -47,10 +48,11 @@ export function runQualityGates(
   let autoRight = 0;
   const statuses: Record<string, number> = {};
   const byId = new Map(catalog.products.map((p, i) => [p.id, i]));
+  const source = catalogSource(catalog);
 
   for (const sample of samples) {
     const product = catalog.products[sample.productIndex]!;
-    const response = searchCatalog(catalog, sample.query, { category: product.category, topK: 5 });
+    const response = await searchCatalog(source, sample.query, { category: product.category, topK: 5 });
     const top = response.results[0];
     const topIndex = top ? byId.get(top.id)! : -1;
     const hit = top !== undefined && (topIndex === sample.productIndex || sameImage(topIndex, sample.productIndex));
@@ -59,7 +61,7 @@ export function runQualityGates(
     if (top && hit) minSimilarity = Math.min(minSimilarity, top.similarity_score);
 
     const started = performance.now();
-    const auto = searchCatalog(catalog, sample.query);
+    const auto = await searchCatalog(source, sample.query);
     latencies.push(performance.now() - started);
     statuses[auto.status] = (statuses[auto.status] ?? 0) + 1;
     if (auto.predicted_category === product.category) autoRight++;

@@ -4,6 +4,7 @@ import { decodeImage } from '../../imaging/node/decode.js';
 import { loadIndexEmbedders, loadIndexTextEmbedder } from '../../models/node/load.js';
 import { readProductTexts } from '../shared/catalog.js';
 import { SearchEngine } from '../shared/engine.js';
+import { catalogSource } from '../shared/source.js';
 import { openCatalogDir } from './catalog.js';
 
 /** The search engine in Node (the CLI, the eval, the tests): the shared engine on onnxruntime-node and sharp. */
@@ -11,11 +12,11 @@ export class NodeSearchEngine extends SearchEngine<Uint8Array> {
   static async open(artifactsDir: string, { assetsDir = ASSETS_DIR, threads = 2 } = {}): Promise<NodeSearchEngine> {
     const catalog = await openCatalogDir(artifactsDir);
     const embedders = await loadIndexEmbedders(catalog.manifest.models, { assetsDir, threads });
-    return new NodeSearchEngine(catalog, embedders, {
+    return new NodeSearchEngine(catalogSource(catalog), catalog.manifest.index.framing, embedders, {
       decode: decodeImage,
       openText: async () => ({
         embedder: await loadIndexTextEmbedder(catalog.manifest.models, { assetsDir, threads }),
-        productTexts: await readProductTexts(catalog.manifest, folderReader(artifactsDir)),
+        source: catalogSource(catalog, await readProductTexts(catalog.manifest, folderReader(artifactsDir))),
       }),
     });
   }

@@ -1,6 +1,6 @@
 import { categoryKey } from '../../catalog/shared/taxonomy.js';
 import { dot, softmax, type Matrix } from '../../vectors/shared/vector.js';
-import type { SearchCatalog } from './catalog.js';
+import type { CatalogSource } from './source.js';
 import type { SearchConfig } from '../../artifacts/shared/config.js';
 import type { CategoryGuess } from './response.js';
 
@@ -16,33 +16,26 @@ export function zeroShot(query: Float32Array, labels: Matrix, logitScale: number
  * labels of the photo's nearest catalog neighbours (how this shop labels such things) take `1 - zeroShotWeight`
  * of the say. Neighbours never vote a category out of stock: they cannot know about it.
  */
-export function predictCategory(
-  catalog: SearchCatalog,
+export async function predictCategory(
+  source: CatalogSource,
   semantic: Float32Array,
   config: Pick<SearchConfig, 'zeroShotWeight' | 'neighborVotes' | 'neighborTemperature'>,
-): CategoryGuess[] {
-  const labels = catalog.prompts.categories;
-  const logitScale = catalog.manifest.models.textSemantic.spec.logitScale;
-  const zs = zeroShot(semantic, catalog.prompts.vectors, logitScale);
-  const inCatalog = labels.map((c) => catalog.categories.has(categoryKey(c)));
+): Promise<CategoryGuess[]> {
+  const { prompts, logitScale, categories } = source.info;
+  const labels = prompts.categories;
+  const zs = zeroShot(semantic, prompts.vectors, logitScale);
+  const inCatalog = labels.map((c) => categories.has(categoryKey(c)));
   const labelIndex = new Map(labels.map((c, i) => [categoryKey(c), i]));
 
-  // One vote per product: augmented copies of a product must not vote several times.
-  const variants = Math.ceil(catalog.manifest.counts.entries / catalog.manifest.counts.products);
-  const found = catalog.catalogAnn.search(semantic, config.neighborVotes * variants);
-  const voters = new Map<number, number>();
-  found.ids.forEach((entry, i) => {
-    const product = catalog.entryProducts[entry]!;
-    if (!voters.has(product) && voters.size < config.neighborVotes) voters.set(product, found.scores[i]!);
-  });
+  const voters = await source.neighbours(semantic, config.neighborVotes);
   const votes = new Array<number>(labels.length).fill(0);
-  const weights = softmax([...voters.values()].map((s) => s * config.neighborTemperature));
-  [...voters.keys()].forEach((product, i) => {
-    votes[labelIndex.get(categoryKey(catalog.products[product]!.category))!]! += weights[i]!;
+  const weights = softmax(voters.map((v) => v.score * config.neighborTemperature));
+  voters.forEach((voter, i) => {
+    votes[labelIndex.get(categoryKey(voter.category))!]! += weights[i]!;
   });
 
   const inStockMass = zs.reduce((sum, p, i) => (inCatalog[i] ? sum + p : sum), 0);
-  const alpha = voters.size > 0 && inStockMass > 0 ? config.zeroShotWeight : 1;
+  const alpha = voters.length > 0 && inStockMass > 0 ? config.zeroShotWeight : 1;
   return labels
     .map((category, i) => ({
       category,

@@ -1,16 +1,17 @@
 import type { RgbaImage } from '../../imaging/shared/image.js';
 import { ImageDecodeError } from '../../imaging/shared/inspect.js';
+import type { Framing } from '../../imaging/shared/preprocess.js';
 import { embedImages, type ImageEmbedders, type ImageEmbedding } from '../../models/shared/embed.js';
 import type { TextEmbedder } from '../../models/shared/embedders.js';
-import { normalize, type Matrix } from '../../vectors/shared/vector.js';
-import type { SearchCatalog } from './catalog.js';
+import { normalize } from '../../vectors/shared/vector.js';
 import { searchCatalog, searchCatalogByText, type SearchRequest } from './policy.js';
 import { assertJsonSafe, blankWords, errorResponse, type SearchResponse } from './response.js';
+import type { CatalogSource } from './source.js';
 
-/** What only words need: the CLIP text tower and the product-name vectors. Photo search needs neither. */
+/** What only words need: the CLIP text tower, and a source that can score product names. Photo search needs neither. */
 export interface TextSide {
   readonly embedder: TextEmbedder;
-  readonly productTexts: Matrix;
+  readonly source: CatalogSource;
 }
 
 /** What differs between the runtimes: how a photo becomes pixels, and where the text side comes from. */
@@ -32,7 +33,9 @@ export class SearchEngine<Photo, Listener = never, Text extends TextSide = TextS
   private textSide: Promise<Text> | null = null;
 
   constructor(
-    readonly catalog: SearchCatalog,
+    private readonly source: CatalogSource,
+    /** How query photos are framed: as the catalog's products were (the index records it). */
+    private readonly framing: Framing,
     private readonly embedders: ImageEmbedders,
     private readonly runtime: EngineRuntime<Photo, Listener, Text>,
   ) {}
@@ -61,7 +64,7 @@ export class SearchEngine<Photo, Listener = never, Text extends TextSide = TextS
         throw error;
       }
       const query = words ? { ...embedding, modifier: await embedText(words.embedder, modifier!) } : embedding;
-      return jsonSafe(searchCatalog(this.catalog, query, request));
+      return jsonSafe(await searchCatalog(this.source, query, request));
     });
   }
 
@@ -69,8 +72,8 @@ export class SearchEngine<Photo, Listener = never, Text extends TextSide = TextS
   async searchText(text: string, request: SearchRequest = {}): Promise<SearchResponse> {
     const blank = blankWords(text);
     if (blank) return blank;
-    const { embedder, productTexts } = await this.loadText();
-    return this.exclusive(async () => jsonSafe(searchCatalogByText(this.catalog, productTexts, { text, vector: await embedText(embedder, text) }, request)));
+    const { embedder, source } = await this.loadText();
+    return this.exclusive(async () => jsonSafe(await searchCatalogByText(source, { text, vector: await embedText(embedder, text) }, request)));
   }
 
   /** A photo's unit semantic and visual embeddings. */
@@ -79,7 +82,7 @@ export class SearchEngine<Photo, Listener = never, Text extends TextSide = TextS
   }
 
   private async embedNow(photo: Photo, label: string): Promise<ImageEmbedding> {
-    const [embedding] = await embedImages(this.embedders, [await this.runtime.decode(photo, label)], this.catalog.manifest.index.framing);
+    const [embedding] = await embedImages(this.embedders, [await this.runtime.decode(photo, label)], this.framing);
     return embedding!;
   }
 

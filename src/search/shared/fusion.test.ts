@@ -64,8 +64,14 @@ describe('fuse', () => {
 
 describe('dedupeByProduct', () => {
   it('keeps the first (best) entry of each product', () => {
-    const entryProducts = Uint32Array.from([0, 1, 0, 1, 2]);
-    const sorted = [{ entry: 2 }, { entry: 0 }, { entry: 4 }, { entry: 3 }, { entry: 1 }];
-    expect(dedupeByProduct(sorted, entryProducts).map((c) => c.entry)).toEqual([2, 4, 3]);
+    const product = (id: string) => ({ id });
+    const sorted = [
+      { entry: 2, product: product('a') },
+      { entry: 0, product: product('a') },
+      { entry: 4, product: product('c') },
+      { entry: 3, product: product('b') },
+      { entry: 1, product: product('b') },
+    ];
+    expect(dedupeByProduct(sorted).map((c) => c.entry)).toEqual([2, 4, 3]);
   });
 });

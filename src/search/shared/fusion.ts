@@ -6,11 +6,13 @@ export interface Candidate {
   readonly visual: number;
 }
 
-export interface ScoredCandidate extends Candidate {
+export interface Scores {
   readonly score: number;
   /** Weighted mean of the raw cosines: comparable across queries and fusion modes. */
   readonly similarity: number;
 }
+
+export type ScoredCandidate<C extends Candidate = Candidate> = C & Scores;
 
 export interface FusionWeights {
   readonly semantic: number;
@@ -46,15 +48,15 @@ function ranks(candidates: readonly Candidate[], key: 'semantic' | 'visual'): Ma
  * - weighted: w_s·s + w_v·v over calibrated (or raw) cosines.
  * - rrf: true reciprocal rank fusion, Σ w / (k + rank), divided by its maximum so first-in-both scores 1.
  */
-export function fuse(
-  candidates: readonly Candidate[],
+export function fuse<C extends Candidate>(
+  candidates: readonly C[],
   mode: FusionMode,
   weights: FusionWeights,
   options: { readonly rrfK: number; readonly calibration: Calibration | null },
-): ScoredCandidate[] {
+): ScoredCandidate<C>[] {
   const w = normalized(weights);
   const similarity = (c: Candidate) => w.semantic * c.semantic + w.visual * c.visual;
-  let scored: ScoredCandidate[];
+  let scored: ScoredCandidate<C>[];
   if (mode === 'weighted') {
     const cal = options.calibration;
     scored = candidates.map((c) => ({
@@ -79,12 +81,11 @@ export function fuse(
 }
 
 /** Keeps the best-scored entry of each product (augmented copies of one product collapse into one result). */
-export function dedupeByProduct<T extends { readonly entry: number }>(sorted: readonly T[], entryProducts: Uint32Array): T[] {
-  const seen = new Set<number>();
+export function dedupeByProduct<T extends { readonly product: { readonly id: string } }>(sorted: readonly T[]): T[] {
+  const seen = new Set<string>();
   return sorted.filter((c) => {
-    const product = entryProducts[c.entry]!;
-    if (seen.has(product)) return false;
-    seen.add(product);
+    if (seen.has(c.product.id)) return false;
+    seen.add(c.product.id);
     return true;
   });
 }

@@ -1,11 +1,10 @@
-import { categoryKey } from '../../catalog/shared/taxonomy.js';
-import type { AnnIndex } from '../../ann/shared/ann.js';
-import { dot, normalize, type Matrix } from '../../vectors/shared/vector.js';
-import type { CategoryScope, SearchCatalog } from './catalog.js';
-import { predictCategory } from './classify.js';
 import { validateSearchConfig, type FusionMode, type SearchConfig } from '../../artifacts/shared/config.js';
-import { dedupeByProduct, fuse, type Calibration, type Candidate, type FusionWeights } from './fusion.js';
+import { categoryKey } from '../../catalog/shared/taxonomy.js';
+import { normalize } from '../../vectors/shared/vector.js';
+import { predictCategory } from './classify.js';
+import { dedupeByProduct, fuse, type Calibration, type FusionWeights } from './fusion.js';
 import { blankWords, type CategoryGuess, type SearchResponse, type SearchResult } from './response.js';
+import type { CatalogSource, SecondSignal, SourceCandidate } from './source.js';
 
 export interface SearchRequest {
   /** A category the shopper picked: strict. Absent, empty or "auto": the category is detected. */
@@ -28,44 +27,20 @@ export function isAutoDetect(category: string | null | undefined): boolean {
   return category === undefined || category === null || category.trim() === '' || categoryKey(category) === 'auto';
 }
 
-interface Scope {
-  readonly rows: Uint32Array;
-  readonly ann: AnnIndex;
-  readonly exact: boolean;
-}
-
-function wholeCatalog(catalog: SearchCatalog): Scope {
-  return {
-    rows: Uint32Array.from({ length: catalog.manifest.counts.entries }, (_, i) => i),
-    ann: catalog.catalogAnn,
-    exact: catalog.manifest.catalogIndex.kind === 'exact',
-  };
-}
-
-function categoryScope(scope: CategoryScope): Scope {
-  return { ...scope, exact: scope.record.index.kind === 'exact' };
-}
-
-/** Exact scopes are scored whole; graph scopes give the semantic nearest neighbours of `probe` to re-rank exactly. */
-function candidateEntries(scope: Scope, probe: Float32Array, config: SearchConfig): ArrayLike<number> {
-  return scope.exact ? scope.rows : scope.ann.search(probe, config.candidates).ids;
-}
-
 /** What the two fused signals of a candidate are: photo queries fuse semantic + visual, text queries photo + name. */
 type Signals = 'photo' | 'text';
 
 function rank(
-  catalog: SearchCatalog,
-  candidates: readonly Candidate[],
+  candidates: readonly SourceCandidate[],
   config: SearchConfig,
   fusion: { mode: FusionMode; weights: FusionWeights; calibration: Calibration | null },
   signals: Signals,
 ): SearchResult[] {
   const scored = fuse(candidates, fusion.mode, fusion.weights, { rrfK: config.rrfK, calibration: config.calibrate ? fusion.calibration : null });
-  return dedupeByProduct(scored, catalog.entryProducts)
+  return dedupeByProduct(scored)
     .slice(0, config.topK)
     .map((c, i) => {
-      const p = catalog.products[catalog.entryProducts[c.entry]!]!;
+      const p = c.product;
       return {
         rank: i + 1,
         id: p.id,
@@ -84,20 +59,24 @@ function rank(
     });
 }
 
-function rankPhoto(catalog: SearchCatalog, scope: Scope, query: QueryVectors, config: SearchConfig, mode: FusionMode, weights: FusionWeights): SearchResult[] {
-  const candidates = Array.from(candidateEntries(scope, query.semantic, config), (entry) => ({
-    entry,
-    semantic: dot(query.semantic, catalog.semantic.data, entry * catalog.semantic.dim),
-    visual: dot(query.visual, catalog.visual.data, entry * catalog.visual.dim),
-  }));
-  return rank(catalog, candidates, config, { mode, weights, calibration: catalog.manifest.calibration }, 'photo');
+/** A photo's results in a scope (a category key, or null for the whole catalog). */
+async function rankPhoto(
+  source: CatalogSource,
+  scope: string | null,
+  query: QueryVectors,
+  config: SearchConfig,
+  mode: FusionMode,
+  weights: FusionWeights,
+): Promise<SearchResult[]> {
+  const second: SecondSignal = { space: 'visual', vector: query.visual };
+  const candidates = await source.candidates({ scope, probe: query.semantic, limit: config.candidates, second });
+  return rank(candidates, config, { mode, weights, calibration: source.info.calibration }, 'photo');
 }
 
-function checkQuery(catalog: SearchCatalog, query: QueryVectors): void {
-  if (query.semantic.length !== catalog.semantic.dim || query.visual.length !== catalog.visual.dim || (query.modifier && query.modifier.length !== catalog.semantic.dim)) {
-    throw new Error(
-      `query vectors are ${query.semantic.length}/${query.visual.length}-d, the index holds ${catalog.semantic.dim}/${catalog.visual.dim}-d`,
-    );
+function checkQuery(source: CatalogSource, query: QueryVectors): void {
+  const { dims } = source.info;
+  if (query.semantic.length !== dims.semantic || query.visual.length !== dims.visual || (query.modifier && query.modifier.length !== dims.semantic)) {
+    throw new Error(`query vectors are ${query.semantic.length}/${query.visual.length}-d, the index holds ${dims.semantic}/${dims.visual}-d`);
   }
 }
 
@@ -113,9 +92,9 @@ function composed(query: QueryVectors, textWeight: number): QueryVectors {
 }
 
 /** The search parameters of one request: the index's, with the request's top-k, fusion and weights. */
-function configFor(catalog: SearchCatalog, request: SearchRequest): SearchConfig {
+function configFor(source: CatalogSource, request: SearchRequest): SearchConfig {
   return validateSearchConfig({
-    ...catalog.manifest.search,
+    ...source.info.search,
     ...(request.topK !== undefined && { topK: request.topK }),
     ...(request.fusion !== undefined && { fusion: request.fusion }),
     ...(request.weights !== undefined && { weights: request.weights }),
@@ -139,11 +118,12 @@ function respond(guesses: readonly CategoryGuess[], fields: ResponseFields): Sea
   };
 }
 
-/** A category the shopper picked, resolved: its scope when the catalog has it, and the name to show. */
-function pickedCategory(catalog: SearchCatalog, guesses: readonly CategoryGuess[], wanted: string) {
+/** A category the shopper picked, resolved: its key when the catalog has it, and the name to show. */
+function pickedCategory(source: CatalogSource, guesses: readonly CategoryGuess[], wanted: string) {
   const guess = guesses.find((g) => categoryKey(g.category) === categoryKey(wanted.trim()));
-  const scope = catalog.categories.get(categoryKey(wanted));
-  return { scope, name: scope?.record.name ?? guess?.category ?? wanted.trim(), confidence: guess?.confidence ?? 0 };
+  const key = categoryKey(wanted);
+  const name = source.info.categories.get(key);
+  return { key: name === undefined ? null : key, name: name ?? guess?.category ?? wanted.trim(), confidence: guess?.confidence ?? 0 };
 }
 
 /**
@@ -153,10 +133,10 @@ function pickedCategory(catalog: SearchCatalog, guesses: readonly CategoryGuess[
  * - below the confidence threshold the whole catalog is searched and the status is `needs_confirmation`;
  * - a confidently predicted category the catalog lacks falls back to the whole catalog by the semantic vector.
  */
-export function searchCatalog(catalog: SearchCatalog, query: QueryVectors, request: SearchRequest = {}): SearchResponse {
-  checkQuery(catalog, query);
-  const config = configFor(catalog, request);
-  const guesses = predictCategory(catalog, query.semantic, config);
+export async function searchCatalog(source: CatalogSource, query: QueryVectors, request: SearchRequest = {}): Promise<SearchResponse> {
+  checkQuery(source, query);
+  const config = configFor(source, request);
+  const guesses = await predictCategory(source, query.semantic, config);
   const best = guesses[0]!;
   const ranked = composed(query, config.composeTextWeight);
   const [fusion, mode, weights]: [SearchResponse['fusion'], FusionMode, FusionWeights] = query.modifier
@@ -164,9 +144,9 @@ export function searchCatalog(catalog: SearchCatalog, query: QueryVectors, reque
     : [config.fusion, config.fusion, config.weights];
 
   if (!isAutoDetect(request.category)) {
-    const { scope, name, confidence } = pickedCategory(catalog, guesses, request.category!);
-    if (!scope) return respond(guesses, { status: 'no_match', category_used: name, confidence, message: `No ${name} in this catalog`, results: [], fusion });
-    const results = rankPhoto(catalog, categoryScope(scope), ranked, config, mode, weights);
+    const { key, name, confidence } = pickedCategory(source, guesses, request.category!);
+    if (key === null) return respond(guesses, { status: 'no_match', category_used: name, confidence, message: `No ${name} in this catalog`, results: [], fusion });
+    const results = await rankPhoto(source, key, ranked, config, mode, weights);
     return respond(guesses, { status: 'success', category_used: name, confidence, message: `Found in ${name}`, results, fusion });
   }
 
@@ -176,24 +156,25 @@ export function searchCatalog(catalog: SearchCatalog, query: QueryVectors, reque
       category_used: null,
       confidence: best.confidence,
       message: `We aren't sure what this is — here are visual matches (best guess: ${best.category})`,
-      results: rankPhoto(catalog, wholeCatalog(catalog), ranked, config, mode, weights),
+      results: await rankPhoto(source, null, ranked, config, mode, weights),
       fusion,
     });
   }
 
-  const scope = catalog.categories.get(categoryKey(best.category));
-  if (!scope) {
+  const key = categoryKey(best.category);
+  const name = source.info.categories.get(key);
+  if (name === undefined) {
     return respond(guesses, {
       status: 'fallback',
       category_used: null,
       confidence: best.confidence,
       message: `${best.category} not in stock — showing closest items`,
-      results: rankPhoto(catalog, wholeCatalog(catalog), ranked, config, 'weighted', { semantic: 1, visual: 0 }),
+      results: await rankPhoto(source, null, ranked, config, 'weighted', { semantic: 1, visual: 0 }),
       fusion: 'semantic',
     });
   }
-  const results = rankPhoto(catalog, categoryScope(scope), ranked, config, mode, weights);
-  return respond(guesses, { status: 'success', category_used: scope.record.name, confidence: best.confidence, message: `Found in ${scope.record.name}`, results, fusion });
+  const results = await rankPhoto(source, key, ranked, config, mode, weights);
+  return respond(guesses, { status: 'success', category_used: name, confidence: best.confidence, message: `Found in ${name}`, results, fusion });
 }
 
 export interface TextQuery {
@@ -208,29 +189,22 @@ export interface TextQuery {
  * similarity to the product's name. The category guesses are reported, not enforced: words are too short a
  * description to filter on.
  */
-export function searchCatalogByText(catalog: SearchCatalog, productTexts: Matrix, query: TextQuery, request: SearchRequest = {}): SearchResponse {
+export async function searchCatalogByText(source: CatalogSource, query: TextQuery, request: SearchRequest = {}): Promise<SearchResponse> {
   const blank = blankWords(query.text);
   if (blank) return blank;
-  if (query.vector.length !== catalog.semantic.dim || productTexts.dim !== catalog.semantic.dim) {
-    throw new Error(`text vectors are ${query.vector.length}/${productTexts.dim}-d, the index holds ${catalog.semantic.dim}-d`);
+  if (query.vector.length !== source.info.dims.semantic) {
+    throw new Error(`text vectors are ${query.vector.length}-d, the index holds ${source.info.dims.semantic}-d`);
   }
-  if (productTexts.rows !== catalog.products.length) throw new Error(`${productTexts.rows} product text vectors for ${catalog.products.length} products`);
-  const config = configFor(catalog, request);
-  const guesses = predictCategory(catalog, query.vector, config);
-  const picked = isAutoDetect(request.category) ? null : pickedCategory(catalog, guesses, request.category!);
-  if (picked && !picked.scope) {
+  const config = configFor(source, request);
+  const guesses = await predictCategory(source, query.vector, config);
+  const picked = isAutoDetect(request.category) ? null : pickedCategory(source, guesses, request.category!);
+  if (picked && picked.key === null) {
     return respond(guesses, { status: 'no_match', category_used: picked.name, confidence: picked.confidence, message: `No ${picked.name} in this catalog`, results: [], fusion: 'text' });
   }
 
-  const scope = picked ? categoryScope(picked.scope!) : wholeCatalog(catalog);
-  const candidates = Array.from(candidateEntries(scope, query.vector, config), (entry) => ({
-    entry,
-    semantic: dot(query.vector, catalog.semantic.data, entry * catalog.semantic.dim),
-    visual: dot(query.vector, productTexts.data, catalog.entryProducts[entry]! * productTexts.dim),
-  }));
-  const { textPhotoBaseline, textTextBaseline } = catalog.manifest.calibration;
+  const candidates = await source.candidates({ scope: picked?.key ?? null, probe: query.vector, limit: config.candidates, second: { space: 'text' } });
+  const { textPhotoBaseline, textTextBaseline } = source.info.calibration;
   const results = rank(
-    catalog,
     candidates,
     config,
     {

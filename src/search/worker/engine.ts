@@ -13,6 +13,7 @@ import { scoringOf } from '../shared/scoring.js';
 import { openCatalog, readProductTexts, type OpenHnsw, type SearchCatalog } from '../shared/catalog.js';
 import { SearchEngine, type EngineRuntime, type TextSide } from '../shared/engine.js';
 import { searchCatalog } from '../shared/policy.js';
+import { catalogSource } from '../shared/source.js';
 import type { EngineInfo, LoadEvent, TextModelInfo } from './api.js';
 
 /** Parallel downloads: enough to hide latency, few enough that the first files finish early. */
@@ -91,7 +92,7 @@ export class WorkerSearchEngine extends SearchEngine<Blob, LoadListener, WorkerT
     runtime: EngineRuntime<Blob, LoadListener, WorkerTextSide>,
     readonly info: EngineInfo,
   ) {
-    super(catalog, embedders, runtime);
+    super(catalogSource(catalog), catalog.manifest.index.framing, embedders, runtime);
   }
 
   static async open(dataBase: URL, onEvent: LoadListener): Promise<WorkerSearchEngine> {
@@ -136,7 +137,7 @@ export class WorkerSearchEngine extends SearchEngine<Blob, LoadListener, WorkerT
     const warmUpStarted = performance.now();
     const warmUp = async () => {
       const [warm] = await embedImages(embedders, [WARM_UP_IMAGE], manifest.index.framing);
-      searchCatalog(catalog, warm!);
+      await searchCatalog(catalogSource(catalog), warm!);
     };
     const [notCached] = await Promise.all([cache.persist(currentChecksums(manifest, dataBase)), warmUp()]);
     const now = performance.now();
@@ -155,20 +156,21 @@ export class WorkerSearchEngine extends SearchEngine<Blob, LoadListener, WorkerT
       files: { ...downloads.summary(), notCached, scannedExactly },
       timings: { loadMs: now - started, warmUpMs: now - warmUpStarted },
     };
-    const engineRuntime = { decode: decodeImageBlob, openText: (listener?: LoadListener) => openText(manifest, dataBase, runtime, cache, listener) };
+    const engineRuntime = { decode: decodeImageBlob, openText: (listener?: LoadListener) => openText(catalog, dataBase, runtime, cache, listener) };
     return new WorkerSearchEngine(catalog, embedders, engineRuntime, info);
   }
 }
 
 /** The text side: from IndexedDB or the network, with progress as `part: "text"` events. */
 async function openText(
-  manifest: ArtifactManifest,
+  catalog: SearchCatalog,
   dataBase: URL,
   runtime: InferenceRuntime,
   cache: FileCache,
   onEvent: LoadListener | undefined,
 ): Promise<WorkerTextSide> {
   const started = performance.now();
+  const { manifest } = catalog;
   const files = textDownloads(manifest, dataBase);
   const downloads = new DownloadQueue(cache, Object.values(files), (file, overall) => onEvent?.({ kind: 'file', part: 'text', file, overall }), PARALLEL_DOWNLOADS);
   const json = async (file: VerifiedFile) => JSON.parse(new TextDecoder().decode(await downloads.get(file.path))) as object;
@@ -185,5 +187,5 @@ async function openText(
     readProductTexts(manifest, () => downloads.get(files.productTexts.path)),
   ]);
   const notCached = await cache.persist(currentChecksums(manifest, dataBase));
-  return { embedder, productTexts, info: { ...downloads.summary(), notCached, loadMs: performance.now() - started } };
+  return { embedder, source: catalogSource(catalog, productTexts), info: { ...downloads.summary(), notCached, loadMs: performance.now() - started } };
 }
