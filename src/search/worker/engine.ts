@@ -4,6 +4,7 @@ import { FileCache } from '../../assets/browser/file-cache.js';
 import { DownloadQueue } from '../../assets/worker/download-queue.js';
 import { categoryKey } from '../../catalog/shared/taxonomy.js';
 import { fileRecord, MANIFEST_FILE, validateManifest, type ArtifactFile, type ArtifactManifest } from '../../artifacts/shared/format.js';
+import type { Framing } from '../../imaging/shared/preprocess.js';
 import { decodeImageBlob } from '../../imaging/worker/decode.js';
 import { embedImages, type ImageEmbedders } from '../../models/shared/embed.js';
 import { ImageEmbedder, TextEmbedder } from '../../models/shared/embedders.js';
@@ -13,7 +14,7 @@ import { scoringOf } from '../shared/scoring.js';
 import { openCatalog, readProductTexts, type OpenHnsw, type SearchCatalog } from '../shared/catalog.js';
 import { SearchEngine, type EngineRuntime, type TextSide } from '../shared/engine.js';
 import { searchCatalog } from '../shared/policy.js';
-import { catalogSource } from '../shared/source.js';
+import { catalogSource, type CatalogSource } from '../shared/source.js';
 import type { EngineInfo, LoadEvent, TextModelInfo } from './api.js';
 
 /** Parallel downloads: enough to hide latency, few enough that the first files finish early. */
@@ -87,12 +88,13 @@ interface WorkerTextSide extends TextSide {
  */
 export class WorkerSearchEngine extends SearchEngine<Blob, LoadListener, WorkerTextSide> {
   private constructor(
-    catalog: SearchCatalog,
+    source: CatalogSource,
+    framing: Framing,
     embedders: ImageEmbedders,
     runtime: EngineRuntime<Blob, LoadListener, WorkerTextSide>,
     readonly info: EngineInfo,
   ) {
-    super(catalogSource(catalog), catalog.manifest.index.framing, embedders, runtime);
+    super(source, framing, embedders, runtime);
   }
 
   static async open(dataBase: URL, onEvent: LoadListener): Promise<WorkerSearchEngine> {
@@ -132,12 +134,13 @@ export class WorkerSearchEngine extends SearchEngine<Blob, LoadListener, WorkerT
       embedder(visual, models.visual),
     ]);
     const embedders: ImageEmbedders = { imageSemantic: semanticEmbedder, visual: visualEmbedder };
+    const source = catalogSource(catalog);
 
     onEvent({ kind: 'warming-up' });
     const warmUpStarted = performance.now();
     const warmUp = async () => {
       const [warm] = await embedImages(embedders, [WARM_UP_IMAGE], manifest.index.framing);
-      await searchCatalog(catalogSource(catalog), warm!);
+      await searchCatalog(source, warm!);
     };
     const [notCached] = await Promise.all([cache.persist(currentChecksums(manifest, dataBase)), warmUp()]);
     const now = performance.now();
@@ -157,7 +160,7 @@ export class WorkerSearchEngine extends SearchEngine<Blob, LoadListener, WorkerT
       timings: { loadMs: now - started, warmUpMs: now - warmUpStarted },
     };
     const engineRuntime = { decode: decodeImageBlob, openText: (listener?: LoadListener) => openText(catalog, dataBase, runtime, cache, listener) };
-    return new WorkerSearchEngine(catalog, embedders, engineRuntime, info);
+    return new WorkerSearchEngine(source, manifest.index.framing, embedders, engineRuntime, info);
   }
 }
 
