@@ -18,8 +18,8 @@ export const DECODE_FACTORS = [8, 4, 2, 1] as const;
  * How much larger than every tower's resize the reduced photo stays, at least. Above 1 so that the final antialiased
  * resize always shrinks (its filter then removes what the DCT's block averaging leaves above the model's
  * resolution). Measured against decoding every pixel (24 hires query photos as 12-megapixel phone shots, mini
- * models): cosine ≥ 0.9993 at the 1/8 this allows for them, ≥ 0.9995 at 1/4 (Pillow's thumbnail margin, 2), at
- * about twice the pre-processing time; a 900×1200 photo decodes at 1/2 (cosine ≥ 0.99997).
+ * models): cosine ≥ 0.9993 at the 1/8 this allows for them, ≥ 0.9995 at 1/4 (Pillow's thumbnail margin, 2), for
+ * four times the pixels to decode and resample; a 900×1200 photo decodes at 1/2 (cosine ≥ 0.99997).
  */
 export const REDUCTION_MARGIN = 1.25;
 
