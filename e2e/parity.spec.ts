@@ -3,15 +3,20 @@
  * what the build stored (vectors) and what `npm run search` prints (responses).
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
+import sharp from 'sharp';
+import { phonePhoto } from '../src/bench/node/phone-photo.js';
+import { decodeForTowers } from '../src/imaging/node/decode.js';
+import { loadIndexEmbedders } from '../src/models/node/load.js';
+import { embedImages, queryReduction } from '../src/models/shared/embed.js';
 import { PROJECT_ROOT } from '../src/common/node/paths.js';
 import { validateManifest, type Product } from '../src/artifacts/shared/format.js';
 import type { SearchResponse } from '../src/search/shared/response.js';
 import { decodeMatrix } from '../src/vectors/shared/codec.js';
 import { cosine, row } from '../src/vectors/shared/vector.js';
-import { TEST_ARTIFACTS_DIR, TEST_CATEGORIES, demoLabels, testCatalogIds } from '../src/index/node/sample-index.js';
+import { QUERY_IMAGES_DIR, TEST_ARTIFACTS_DIR, TEST_CATEGORIES, demoLabels, testCatalogIds } from '../src/index/node/sample-index.js';
 import { catalogPhoto, openVitrine, photoFile, queryPhoto, type PhotoFile } from './vitrine.js';
 
 const manifest = validateManifest(JSON.parse(readFileSync(join(TEST_ARTIFACTS_DIR, 'manifest.json'), 'utf8')));
@@ -70,6 +75,34 @@ test('catalog photos embed in the page as the Node build stored them (cosine ≥
     worst.visual = Math.min(worst.visual, v);
   }
   test.info().annotations.push({ type: 'worst cosine', description: `${sample.length} photos: semantic ${worst.semantic.toFixed(5)}, visual ${worst.visual.toFixed(5)}` });
+});
+
+test('query photos as shoppers drop them embed in the page as in Node (cosine ≥ 0.999): hires photos, 12 MP phone shots, a large PNG', async ({ page }) => {
+  test.setTimeout(300_000);
+  await openVitrine(page);
+  // Node: the engine's path (decoded reduced for the towers, see src/imaging/shared/reduction.ts) on onnxruntime-node.
+  const embedders = await loadIndexEmbedders(manifest.models, { threads: 1 });
+  const { framing } = manifest.index;
+  const nodeEmbedding = async (photo: PhotoFile) =>
+    (await embedImages(embedders, [await decodeForTowers(new Uint8Array(photo.buffer), photo.name, queryReduction(embedders, framing))], framing))[0]!;
+  const hires = readdirSync(QUERY_IMAGES_DIR).filter((f) => f.endsWith('.jpg')).sort().filter((_, i) => i % 15 === 0);
+  const photos: PhotoFile[] = [
+    ...hires.map((f) => photoFile(queryPhoto(f.replace('.jpg', '')))),
+    ...(await Promise.all(['12333', '15923'].map(async (id, seed) => ({ name: `phone-${id}.jpg`, mimeType: 'image/jpeg', buffer: await phonePhoto(queryPhoto(id), { seed }) })))),
+    { name: 'large.png', mimeType: 'image/png', buffer: await sharp(queryPhoto('16107')).resize(1800, 2400).png().toBuffer() },
+  ];
+  const worst = { semantic: 1, visual: 1 };
+  for (const photo of photos) {
+    const inPage = await pageEmbedding(page, photo);
+    const inNode = await nodeEmbedding(photo);
+    const s = cosine(inPage.semantic, inNode.semantic);
+    const v = cosine(inPage.visual, inNode.visual);
+    expect(s, `semantic cosine of ${photo.name}`).toBeGreaterThanOrEqual(0.999);
+    expect(v, `visual cosine of ${photo.name}`).toBeGreaterThanOrEqual(0.999);
+    worst.semantic = Math.min(worst.semantic, s);
+    worst.visual = Math.min(worst.visual, v);
+  }
+  test.info().annotations.push({ type: 'worst cosine', description: `${photos.length} photos: semantic ${worst.semantic.toFixed(6)}, visual ${worst.visual.toFixed(6)}` });
 });
 
 const RESPONSE_CASES = [

@@ -1,5 +1,6 @@
 import { expect, test, type FileChooser } from '@playwright/test';
 import sharp from 'sharp';
+import { phonePhoto } from '../src/bench/node/phone-photo.js';
 import { ABSENT_CATEGORY, demoLabels, testCatalogIds } from '../src/index/node/sample-index.js';
 import {
   cardCategories,
@@ -53,6 +54,15 @@ test('a catalog photo dropped on the zone is the first card', async ({ page }) =
   const id = stocked('Handbags')[1]!;
   await searched(page, () => dropPhoto(page, photoFile(catalogPhoto(id))));
   expect((await cardIds(page))[0]).toBe(id);
+  await expect(status(page)).toHaveText('Found in Handbags');
+});
+
+test('a 12-megapixel phone photo (a few MB, stored sideways) dropped on the zone finds its product', async ({ page }) => {
+  // Hires photo of a test-catalog handbag, made into what a phone camera writes.
+  const buffer = await phonePhoto(queryPhoto('10204'));
+  expect(buffer.byteLength).toBeGreaterThan(2_000_000);
+  await searched(page, () => dropPhoto(page, { name: 'IMG_0001.jpg', mimeType: 'image/jpeg', buffer }));
+  expect((await cardIds(page))[0]).toBe('10204');
   await expect(status(page)).toHaveText('Found in Handbags');
 });
 

@@ -9,6 +9,7 @@ import { bestIds, exactTopK } from '../src/bench/shared/exact.js';
 import { recallAt, rotate, summarize } from '../src/bench/shared/stats.js';
 import { syntheticVectors } from '../src/bench/shared/synthetic.js';
 import type { BenchResult } from '../src/bench/node/run.js';
+import { wasBusy } from '../src/bench/node/machine.js';
 import type { Summary } from '../src/bench/shared/stats.js';
 
 const work = mkdtempSync(join(tmpdir(), 'vitrine-bench-'));
@@ -66,14 +67,35 @@ describe('npm run bench -- --quick (smoke)', () => {
     expect(r.machine.node).toMatch(/^v\d+/);
     expect(r.machine.chromium).toMatch(/^\d+\./);
 
-    // Embedding: Node and the browser at 1 and 2 threads, on the same models.
+    // Embedding: a 1 MP photo and a 12 MP phone shot (stored sideways), the browser against both native pipelines
+    // (the app's and sharp's) at 1 and 2 threads, on the same models.
     const e = r.embedding!;
-    expect(e.contenders.map((c) => `${c.runtime}/${c.backend}/${c.threads}`).sort()).toEqual(['browser/wasm/1', 'browser/wasm/2', 'node/cpu/1', 'node/cpu/2']);
+    expect(e.photos.map((p) => [p.name, p.width, p.height])).toEqual([['1 MP', 900, 1200], ['12 MP', 3024, 4032]]);
+    expect(e.photos[1]!.bytes).toBeGreaterThan(2_000_000);
+    const expected = ['1 MP', '12 MP'].flatMap((photo) => [1, 2].flatMap((t) => [`${photo}/browser/app/wasm/${t}`, `${photo}/node/app/cpu/${t}`, `${photo}/node/sharp/cpu/${t}`]));
+    expect(e.contenders.map((c) => `${c.photo}/${c.runtime}/${c.pipeline}/${c.backend}/${c.threads}`).sort()).toEqual(expected.sort());
     for (const c of e.contenders) {
-      for (const s of [c.semantic_ms, c.visual_ms, c.towers_ms, c.photo_ms, c.preprocess_ms]) positive(s);
+      for (const s of [c.decode_ms, c.semantic_ms, c.visual_ms, c.towers_ms, c.photo_ms, c.preprocess_ms]) positive(s);
       expect(c.towers_ms.n).toBe(e.reps);
     }
-    for (const x of e.ratios) expect(Number.isFinite(x.towers) && x.towers > 0 && Number.isFinite(x.photo) && x.photo > 0).toBe(true);
+    expect(e.ratios.map((x) => x.threads)).toEqual([1, 2]);
+    for (const x of e.ratios) {
+      expect(Number.isFinite(x.towers) && x.towers > 0).toBe(true);
+      expect(Object.keys(x.photo).sort()).toEqual(['1 MP', '12 MP']);
+      for (const v of Object.values(x.photo)) expect(Number.isFinite(v) && v > 0).toBe(true);
+      for (const best of Object.values(x.best_native)) expect(['app', 'sharp']).toContain(best);
+    }
+
+    // The load average around each timed part, judged busy or not by the published rule.
+    for (const part of ['embed', 'page'] as const) {
+      const attempts = r.load[part]!;
+      expect(attempts.length).toBeGreaterThanOrEqual(1);
+      for (const a of attempts) {
+        expect(a.start).toBeGreaterThanOrEqual(0);
+        expect(a.busy).toBe(wasBusy(a.start, a.end, r.machine.cores));
+      }
+      if (attempts.at(-1)!.busy) expect(stdout).toContain('WARNING: the machine stayed busy');
+    }
 
     // ANN: every contender's recall is a fraction, the exact scan is exact, latencies are positive.
     const ann = r.ann!;
@@ -94,7 +116,7 @@ describe('npm run bench -- --quick (smoke)', () => {
     // Build throughput, page timings, sizes.
     positive(r.build!.profiles[0]!.products_per_s);
     const page = r.page!.indexes[0]!;
-    for (const s of [page.cold_ready_ms, page.warm_ready_ms, page.drop_to_results_ms]) positive(s);
+    for (const s of [page.cold_ready_ms, page.warm_ready_ms, page.drop_to_results_ms['1 MP']!, page.drop_to_results_ms['12 MP']!]) positive(s);
     expect(page.cold_bytes.models).toBeGreaterThan(0);
     expect(page.cold_bytes.artifacts).toBeGreaterThan(0);
     const size = r.sizes!.indexes[0]!;
@@ -104,7 +126,7 @@ describe('npm run bench -- --quick (smoke)', () => {
 
     // The three key figures, named, and printed last.
     const k = r.key_figures;
-    expect(k.drop_to_results_p50_ms!.value).toBeGreaterThan(0);
+    expect(k.drop_to_results_p50_ms!.value).toBe(page.drop_to_results_ms['12 MP']!.p50);
     expect(k.recall_at_10_at_p50_latency!.recall_at_10).toBeGreaterThanOrEqual(0);
     expect(k.recall_at_10_at_p50_latency!.recall_at_10).toBeLessThanOrEqual(1);
     expect(k.recall_at_10_at_p50_latency!.p50_ms).toBeGreaterThan(0);

@@ -7,9 +7,13 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModelsConfig } from '../src/models/node/config.js';
 import { ASSETS_DIR } from '../src/common/node/paths.js';
-import { decodeImage } from '../src/imaging/node/decode.js';
+import { decodeForTowers, decodeImage } from '../src/imaging/node/decode.js';
 import { rgbaToRgbOnWhite, type RgbImage } from '../src/imaging/shared/image.js';
-import { preprocess, REDUCING_GAP, shortestEdgeSize } from '../src/imaging/shared/preprocess.js';
+import { preprocess, REDUCING_GAP, resizeSize, shortestEdgeSize, type Framing } from '../src/imaging/shared/preprocess.js';
+import { draftFactor, reducedSize, requestedSize, towerReduction } from '../src/imaging/shared/reduction.js';
+import { flattenOnWhite } from '../src/imaging/shared/image.js';
+import { embedImages } from '../src/models/shared/embed.js';
+import { phonePhoto } from '../src/bench/node/phone-photo.js';
 import { reduce, reducingFactors, resize, type Resample } from '../src/imaging/shared/resample.js';
 import { loadImageEmbedders } from '../src/models/node/load.js';
 import { resolveProfile } from '../src/models/shared/manifest.js';
@@ -121,6 +125,83 @@ describe('resampling is bit-exact with Pillow', () => {
     for (const [w, h] of [[224, 224], [256, 256], shortestEdgeSize(src.width, src.height, 224), shortestEdgeSize(src.width, src.height, 256)] as [number, number][]) {
       expect(reducingFactors(src.width, src.height, w, h, REDUCING_GAP)).toEqual([1, 1]);
     }
+  });
+});
+
+/**
+ * Query photos are decoded no larger than the towers need (src/imaging/shared/reduction.ts): a JPEG at 1/2, 1/4 or
+ * 1/8 by libjpeg's DCT scaling. Pillow does the same with Image.draft, so the whole query path — reduced decode,
+ * EXIF rotation, each tower's resize — is checked against Pillow bit for bit, and what the reduction costs is
+ * measured against decoding every pixel.
+ */
+describe('query photos decode reduced, as Pillow drafts them', () => {
+  const towers = [specs.imageSemantic, specs.visual];
+  const sizeOf = async (bytes: Uint8Array) => {
+    const meta = await sharp(bytes).metadata();
+    return { width: meta.width, height: meta.height };
+  };
+
+  /** Pillow: open, draft for the size our code requests, exif_transpose, resize(reducing_gap=3); and the draft size. */
+  function pillowDraft(path: string, request: readonly [number, number], width: number, height: number, resample: Resample): { size: string; pixels: Uint8Array } {
+    const out = join(work, 'draft.raw');
+    const size = execFileSync(PYTHON, [join(import.meta.dirname, 'helpers/pillow.py'), 'draft', path, ...[...request, width, height, resample, out].map(String)], { encoding: 'utf8' }).trim();
+    return { size, pixels: new Uint8Array(readFileSync(out)) };
+  }
+
+  async function expectPillowDraft(path: string, framing: Framing, factor: number): Promise<void> {
+    const bytes = new Uint8Array(readFileSync(path));
+    const stored = await sizeOf(bytes);
+    expect(towerReduction(towers, framing)(stored), `factor for ${stored.width}x${stored.height}`).toBe(factor);
+    const reduced = flattenOnWhite(await decodeForTowers(bytes, path, towerReduction(towers, framing)));
+    for (const spec of towers) {
+      const [w, h] = resizeSize(reduced.width, reduced.height, spec, framing);
+      const theirs = pillowDraft(path, requestedSize(stored.width, stored.height, towers, framing), w, h, spec.resample);
+      expect(theirs.size, 'Pillow drafts the same scale').toBe(reducedSize(stored.width, stored.height, factor).join('x'));
+      expect(same(resize(reduced, w, h, spec.resample, REDUCING_GAP).data, theirs.pixels), `${framing} ${w}x${h} ${spec.resample}`).toBe(true);
+    }
+  }
+
+  it('a 12-megapixel phone photo stored sideways decodes at 1/8, upright, and each tower resizes it as Pillow does', async () => {
+    const path = join(work, 'phone.jpg');
+    writeFileSync(path, await phonePhoto(join(QUERY_IMAGES_DIR, '12333.jpg')));
+    expect(await sizeOf(new Uint8Array(readFileSync(path)))).toEqual({ width: 4032, height: 3024 });
+    await expectPillowDraft(path, 'squash', 8);
+    await expectPillowDraft(path, 'crop', 8);
+  });
+
+  it('a 900×1200 query photo decodes at 1/2; 540×720 photos and catalog shots are decoded whole', async () => {
+    await expectPillowDraft(join(QUERY_IMAGES_DIR, '10000.jpg'), 'squash', 2);
+    const whole = towerReduction(towers, 'squash');
+    expect([whole({ width: 540, height: 720 }), whole({ width: 224, height: 224 }), whole({ width: 75, height: 100 })]).toEqual([1, 1, 1]);
+    // Pillow's draft rule: the largest of 8, 4, 2, 1 that keeps both sides at least the request.
+    expect([draftFactor(4032, 3024, [320, 320]), draftFactor(4032, 3024, [512, 512]), draftFactor(639, 5000, [320, 320]), draftFactor(640, 640, [320, 320])]).toEqual([8, 4, 1, 2]);
+  });
+
+  it('other formats are box-reduced by the same factor after decoding (Pillow reduce): a large PNG', async () => {
+    const png = await sharp(join(QUERY_IMAGES_DIR, '10000.jpg')).resize(1800, 2400).png().toBuffer();
+    const reduced = await decodeForTowers(new Uint8Array(png), 'large.png', towerReduction(towers, 'squash'));
+    const full = rgbaToRgbOnWhite(await decodeImage(new Uint8Array(png)));
+    expect([reduced.width, reduced.height]).toEqual([450, 600]);
+    expect(same(flattenOnWhite(reduced).data, pillow(full, 'reduce', 4, 4))).toBe(true);
+  });
+
+  it('what the reduction costs: embeddings within cosine 0.999 of decoding every pixel (phone shots and hires photos)', async () => {
+    const embedders = await loadImageEmbedders(models, profile, { threads: 1 });
+    const worst = { semantic: 1, visual: 1 };
+    const photos = readdirSync(QUERY_IMAGES_DIR).filter((f) => f !== '10250.jpg').sort().filter((_, i) => i % 20 === 0);
+    for (const [i, f] of photos.entries()) {
+      const source = join(QUERY_IMAGES_DIR, f);
+      // Every other one as a 12-megapixel phone shot (1/8), the rest as they are (900×1200: 1/2).
+      const bytes = i % 2 === 0 ? new Uint8Array(await phonePhoto(source, { seed: i })) : new Uint8Array(readFileSync(source));
+      const reduced = await decodeForTowers(bytes, f, towerReduction(towers, 'squash'));
+      const [ours, every] = await embedImages(embedders, [reduced, await decodeImage(bytes)], 'squash');
+      worst.semantic = Math.min(worst.semantic, cosine(ours!.semantic, every!.semantic));
+      worst.visual = Math.min(worst.visual, cosine(ours!.visual, every!.visual));
+    }
+    expect(photos.length).toBeGreaterThanOrEqual(10);
+    expect(worst.semantic).toBeGreaterThanOrEqual(0.999);
+    expect(worst.visual).toBeGreaterThanOrEqual(0.999);
+    expect(Math.min(worst.semantic, worst.visual), 'the reduction must change something, or this test proves nothing').toBeLessThan(1 - 1e-6);
   });
 });
 

@@ -146,6 +146,19 @@ function showStatus({ response, photo, words }: AnsweredSearch): void {
   if (photo && words && response.status !== 'error') status.textContent = `Your photo + “${words}”: ${response.message}`;
 }
 
+/**
+ * On a phone the answer sits below the photo and the form: when it is ready, the page scrolls the status line and
+ * the first cards into view. Scrolling only — focus stays where the shopper left it, and the status line's live
+ * region announces the answer to a screen reader. Nothing happens when the answer is already in sight (a wide
+ * screen shows it beside the photo).
+ */
+function revealAnswer(): void {
+  const line = status.getBoundingClientRect();
+  const first = (results.firstElementChild ?? status).getBoundingClientRect();
+  if (line.top >= 0 && line.bottom <= innerHeight && first.top < innerHeight) return;
+  status.scrollIntoView({ block: 'start', behavior: matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth' });
+}
+
 const session = new SearchSession(engine, request);
 
 // Shop the look: the area picked on the photo is searched in its place.
@@ -188,6 +201,7 @@ session.showIn({
     });
     resultsView.show({ response: search.response, shown: Number(topKSelect.value), words: search.words });
     results.removeAttribute('aria-busy');
+    revealAnswer();
   },
   cleared() {
     resultsView.clear();

@@ -40,3 +40,24 @@ export function machineInfo(): MachineInfo {
     load_average: { start: loadavg()[0]!, end: null },
   };
 }
+
+/** The 1-minute load average around one measured part. */
+export interface LoadWindow {
+  readonly start: number;
+  readonly end: number;
+  /** Other work shared the machine: the figures of this attempt are not to be trusted. */
+  readonly busy: boolean;
+}
+
+export const loadNow = (): number => loadavg()[0]!;
+
+/**
+ * Load average per core above which a part counts as measured on a busy machine: more than half a core's worth of
+ * other work before it started, or after it more than the part's own load (it keeps about one thread per core
+ * running) and a quarter of a core besides.
+ */
+export const BUSY_PER_CORE = { before: 0.5, after: 1.25 } as const;
+
+export function wasBusy(start: number, end: number, cores: number): boolean {
+  return start > BUSY_PER_CORE.before * cores || end > BUSY_PER_CORE.after * cores;
+}

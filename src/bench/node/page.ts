@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Browser, Page } from '@playwright/test';
 import { build, preview, type Plugin, type PreviewServer } from 'vite';
 import { dropPhoto, photoFile, searched } from './page-driver.js';
@@ -12,6 +12,7 @@ import type {} from '../../page/handle.js';
 import type { Backend } from '../../models/shared/embedders.js';
 import { rotate, summarize, type Summary } from '../shared/stats.js';
 import { RUN_DIR } from './paths.js';
+import type { BenchPhoto } from './embedding.js';
 
 export interface PageIndex {
   /** Short name: the URL prefix and the table label. */
@@ -21,10 +22,11 @@ export interface PageIndex {
 
 export interface PageOptions {
   readonly indexes: readonly PageIndex[];
-  readonly photo: string;
+  /** Dropped in turn; the first one also times the first search after a cold load. */
+  readonly photos: readonly BenchPhoto[];
   readonly reps: number;
   readonly warmup: number;
-  /** Drops timed per load, after the first (which is reported apart). */
+  /** Drops of each photo timed per load, after the first search (which is reported apart). */
   readonly searches: number;
   readonly browser: Browser;
   readonly progress: Progress;
@@ -44,11 +46,12 @@ export interface PageIndexResult {
   readonly cold_ready_ms: Summary;
   readonly warm_ready_ms: Summary;
   readonly first_search_ms: Summary;
-  readonly drop_to_results_ms: Summary;
+  /** Drop → result cards shown, per photo name. */
+  readonly drop_to_results_ms: Readonly<Record<string, Summary>>;
 }
 
 export interface PageResult {
-  readonly photo: string;
+  readonly photos: readonly { readonly name: string; readonly file: string }[];
   readonly reps: number;
   readonly warmup: number;
   readonly indexes: PageIndexResult[];
@@ -138,7 +141,7 @@ interface Samples {
   cold: number[];
   warm: number[];
   first: number[];
-  search: number[];
+  search: Map<string, number[]>;
   bytes: { app: number; models: number; artifacts: number }[];
   info: Awaited<ReturnType<typeof readyAt>>['info'] | null;
 }
@@ -150,7 +153,7 @@ interface Samples {
  */
 export async function benchPage(options: PageOptions): Promise<PageResult> {
   const { progress, browser } = options;
-  const samples = new Map<string, Samples>(options.indexes.map((i) => [i.name, { cold: [], warm: [], first: [], search: [], bytes: [], info: null }]));
+  const samples = new Map<string, Samples>(options.indexes.map((i) => [i.name, { cold: [], warm: [], first: [], search: new Map(), bytes: [], info: null }]));
   const counts = { current: zero() };
   const servers: PreviewServer[] = [];
   try {
@@ -174,17 +177,19 @@ export async function benchPage(options: PageOptions): Promise<PageResult> {
           await page.goto(urls.get(index.name)!);
           const cold = await readyAt(page);
           const bytes = counts.current;
-          const first = await dropToResults(page, options.photo);
+          const first = await dropToResults(page, options.photos[0]!.path);
           await page.reload();
           const warm = await readyAt(page);
           if (warm.info.files.fromNetwork !== 0) throw new Error(`${index.name}: the reload downloaded ${warm.info.files.fromNetwork} files — IndexedDB caching is not working`);
-          const searches: number[] = [];
-          for (let i = 0; i < options.searches; i++) searches.push(await dropToResults(page, options.photo));
+          const searches: [string, number][] = [];
+          for (let i = 0; i < options.searches; i++) {
+            for (const photo of rotate(options.photos, i + rep)) searches.push([photo.name, await dropToResults(page, photo.path)]);
+          }
           if (rep < options.warmup) continue;
           s.cold.push(cold.ms);
           s.warm.push(warm.ms);
           s.first.push(first);
-          s.search.push(...searches);
+          for (const [name, ms] of searches) s.search.set(name, [...(s.search.get(name) ?? []), ms]);
           s.bytes.push({ app: bytes.app, models: bytes.models, artifacts: bytes.artifacts });
           s.info = cold.info;
         } finally {
@@ -211,13 +216,13 @@ export async function benchPage(options: PageOptions): Promise<PageResult> {
       backend: s.info!.backend,
       threads: s.info!.threads,
       loads: s.cold.length,
-      searches: s.search.length,
+      searches: [...s.search.values()].reduce((n, v) => n + v.length, 0),
       cold_bytes: { ...cold, total: cold.app + cold.models + cold.artifacts },
       cold_ready_ms: summarize(s.cold),
       warm_ready_ms: summarize(s.warm),
       first_search_ms: summarize(s.first),
-      drop_to_results_ms: summarize(s.search),
+      drop_to_results_ms: Object.fromEntries(options.photos.map((p) => [p.name, summarize(s.search.get(p.name) ?? [])])),
     });
   }
-  return { photo: options.photo, reps: options.reps, warmup: options.warmup, indexes };
+  return { photos: options.photos.map((p) => ({ name: p.name, file: basename(p.path) })), reps: options.reps, warmup: options.warmup, indexes };
 }

@@ -1,5 +1,6 @@
 import { formatBytes } from '../../common/shared/units.js';
 import type { Summary } from '../shared/stats.js';
+import { BUSY_PER_CORE } from './machine.js';
 import type { BenchResult } from './run.js';
 import type { IndexSize } from './sizes.js';
 
@@ -54,26 +55,35 @@ export function formatReport(r: BenchResult, jsonPath: string | null = null): st
 
   if (r.embedding) {
     const e = r.embedding;
+    const photos = e.photos.map((p) => `${p.name} ${p.file} ${p.width}×${p.height} (${formatBytes(p.bytes)})`).join(', ');
+    const runtime = (c: (typeof e.contenders)[number]) =>
+      c.runtime === 'browser' ? 'Chromium (onnxruntime-web)' : c.pipeline === 'sharp' ? 'onnxruntime-node + sharp resize' : 'onnxruntime-node';
     out.push(
-      heading(`Image embedding per photo — ${e.profile} profile (${e.models.semantic} + ${e.models.visual}), ${e.photo.file} ${e.photo.width}×${e.photo.height}`),
-      `${e.reps} repetitions (+${e.warmup} warm-up) per contender; ms p50 (p95 for the totals); batch of one photo`,
+      heading(`Image embedding per photo — ${e.profile} profile (${e.models.semantic} + ${e.models.visual})`),
+      `photos: ${photos}`,
+      `${e.reps} repetitions (+${e.warmup} warm-up) per contender; ms p50 (p95 for the totals); batch of one photo; decode = to the reduced size the towers need`,
       table(
-        ['runtime', 'backend', 'threads', 'load', 'decode', 'preprocess', 'semantic', 'visual', 'towers p50 / p95', 'photo p50 / p95'],
-        e.contenders.map((c) => [
-          c.runtime === 'node' ? 'onnxruntime-node' : 'Chromium (onnxruntime-web)',
-          c.backend,
-          c.threads,
-          ms(c.load_ms),
-          ms(c.decode_ms.p50),
-          ms(c.preprocess_ms.p50),
-          ms(c.semantic_ms.p50),
-          ms(c.visual_ms.p50),
-          p50p95(c.towers_ms),
-          p50p95(c.photo_ms),
-        ]),
-        ['l', 'l'],
+        ['photo', 'runtime', 'backend', 'threads', 'load', 'decode', 'preprocess', 'semantic', 'visual', 'towers p50 / p95', 'photo p50 / p95'],
+        [...e.contenders]
+          .sort((a, b) => a.photo.localeCompare(b.photo, 'en', { numeric: true }) || a.threads - b.threads)
+          .map((c) => [
+            c.photo,
+            runtime(c),
+            c.backend,
+            c.threads,
+            ms(c.load_ms),
+            ms(c.decode_ms.p50),
+            ms(c.preprocess_ms.p50),
+            ms(c.semantic_ms.p50),
+            ms(c.visual_ms.p50),
+            p50p95(c.towers_ms),
+            p50p95(c.photo_ms),
+          ]),
+        ['l', 'l', 'l'],
       ),
-      `→ browser/native ratio (p50, WASM vs onnxruntime-node): ${e.ratios.map((x) => `${x.threads} thread${x.threads > 1 ? 's' : ''}: towers ${ratio(x.towers)}, whole photo ${ratio(x.photo)}`).join('; ')}`,
+      `→ browser/best native ratio (p50, WASM vs the faster of onnxruntime-node's pipelines): ${e.ratios
+        .map((x) => `${x.threads} thread${x.threads > 1 ? 's' : ''}: towers ${ratio(x.towers)}, whole photo ${Object.entries(x.photo).map(([name, v]) => `${name} ${ratio(v)}`).join(', ')}`)
+        .join('; ')}`,
       `  WebGPU: ${e.webgpu.note}`,
     );
   }
@@ -143,7 +153,7 @@ export function formatReport(r: BenchResult, jsonPath: string | null = null): st
   if (r.page) {
     const p = r.page;
     out.push(
-      heading(`Page — cold load, warm load (IndexedDB) and drop-to-results in headless Chromium; photo ${p.photo.split(/[\\/]/).at(-1)}`),
+      heading(`Page — cold load, warm load (IndexedDB) and drop-to-results in headless Chromium; photos ${p.photos.map((x) => `${x.name} ${x.file}`).join(', ')}`),
       `${p.reps} loads (+${p.warmup} warm-up) per index, indexes alternated, a fresh browser profile each; ms p50 / p95`,
       table(
         ['index', 'products', 'models', 'engine', 'downloaded to ready', 'cold → ready', 'warm → ready', 'first search', 'drop → results'],
@@ -156,11 +166,11 @@ export function formatReport(r: BenchResult, jsonPath: string | null = null): st
           `${sec(i.cold_ready_ms.p50)} s / ${sec(i.cold_ready_ms.p95)} s`,
           `${sec(i.warm_ready_ms.p50)} s / ${sec(i.warm_ready_ms.p95)} s`,
           ms(i.first_search_ms.p50),
-          `${ms(i.drop_to_results_ms.p50)} / ${ms(i.drop_to_results_ms.p95)} (n ${i.searches})`,
+          Object.entries(i.drop_to_results_ms).map(([name, d]) => `${name} ${ms(d.p50)} / ${ms(d.p95)} (n ${d.n})`).join(', '),
         ]),
         ['l', 'r', 'l', 'l', 'l'],
       ),
-      `→ drop-to-results p50: ${p.indexes.map((i) => `${i.name} ${ms(i.drop_to_results_ms.p50)} ms`).join(', ')}`,
+      `→ drop-to-results p50: ${p.indexes.map((i) => `${i.name} ${Object.entries(i.drop_to_results_ms).map(([name, d]) => `${name} ${ms(d.p50)} ms`).join(', ')}`).join('; ')}`,
     );
   }
 
@@ -189,6 +199,15 @@ export function formatReport(r: BenchResult, jsonPath: string | null = null): st
         ]),
         ['l', 'r', 'r', 'r', 'r', 'l'],
       ),
+    );
+  }
+
+  const loads = Object.entries(r.load);
+  if (loads.length) {
+    out.push(
+      heading('Load average around the timed parts (1 minute, per attempt)'),
+      ...loads.map(([part, attempts]) => `${part}: ${attempts!.map((a) => `${a.start.toFixed(2)} → ${a.end.toFixed(2)}${a.busy ? ' (busy)' : ''}`).join('; ')}`),
+      ...(loads.some(([, attempts]) => attempts!.every((a) => a.busy)) ? [`WARNING: the machine stayed busy (> ${(BUSY_PER_CORE.before * m.cores).toFixed(1)} before or > ${(BUSY_PER_CORE.after * m.cores).toFixed(1)} after): these timings are pessimistic and their ratios unreliable`] : []),
     );
   }
 

@@ -19,7 +19,8 @@ export interface EmbedSetup {
   readonly threads: number;
   readonly semantic: { readonly url: string; readonly spec: ImageEncoderSpec };
   readonly visual: { readonly url: string; readonly spec: ImageEncoderSpec };
-  readonly photoUrl: string;
+  /** The photos `embedOnce` takes by index. */
+  readonly photoUrls: readonly string[];
   readonly framing: Framing;
 }
 
@@ -31,7 +32,7 @@ export interface EmbedSetupInfo {
   readonly loadMs: number;
 }
 
-/** One photo through the worker's path: decode, pre-process for both towers, both towers (batch of one). */
+/** One photo through a pipeline: decode (reduced), pre-process for both towers, both towers (batch of one). */
 export interface EmbedTiming {
   readonly decodeMs: number;
   readonly preprocessMs: number;
@@ -84,7 +85,7 @@ export interface AnnRunResult {
 export interface BenchWorkerApi {
   probeGpu(): Promise<GpuProbe>;
   setupEmbed(setup: EmbedSetup): Promise<EmbedSetupInfo>;
-  embedOnce(): Promise<EmbedTiming>;
+  embedOnce(photo: number): Promise<EmbedTiming>;
   setupAnn(setup: AnnSetup): Promise<AnnSetupInfo>;
   runAnn(run: AnnRun): Promise<AnnRunResult>;
 }

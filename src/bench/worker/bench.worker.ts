@@ -8,7 +8,8 @@ import { HnswIndex, openHnsw } from '../../ann/wasm/hnswlib.js';
 import { decodeImageBlob } from '../../imaging/worker/decode.js';
 import type { Framing } from '../../imaging/shared/preprocess.js';
 import { ImageEmbedder } from '../../models/shared/embedders.js';
-import { timeEmbedding } from '../shared/embed-timing.js';
+import { appPipeline, timeEmbedding, type PhotoPipeline } from '../shared/embed-timing.js';
+import type { ImageEmbedders } from '../../models/shared/embed.js';
 import { bestIds, exactTopK } from '../shared/exact.js';
 import type { AnnRun, AnnRunResult, AnnSetup, BenchWorkerApi, EmbedSetup, EmbedTiming, GpuProbe } from '../shared/protocol.js';
 // The same runtime files the app serves (src/models/worker/runtime.ts), from this origin.
@@ -31,7 +32,7 @@ async function fetchF32(url: string, count: number): Promise<Float32Array> {
   return new Float32Array(bytes.buffer, bytes.byteOffset, count);
 }
 
-let embed: { semantic: ImageEmbedder; visual: ImageEmbedder; photo: Blob; framing: Framing } | null = null;
+let embed: { encoders: ImageEmbedders; pipelines: PhotoPipeline[]; framing: Framing } | null = null;
 let ann: { setup: AnnSetup; graph: HnswIndex; vectors: Float32Array; queries: Float32Array } | null = null;
 
 const api: BenchWorkerApi = {
@@ -67,15 +68,16 @@ const api: BenchWorkerApi = {
     const options = { executionProviders: setup.backend === 'webgpu' ? ['webgpu', 'wasm'] : ['wasm'], graphOptimizationLevel: 'all' as const };
     const semantic = await ImageEmbedder.load(ort, await fetchBytes(setup.semantic.url), setup.semantic.spec, options);
     const visual = await ImageEmbedder.load(ort, await fetchBytes(setup.visual.url), setup.visual.spec, options);
-    const photo = new Blob([await fetchBytes(setup.photoUrl)]);
-    embed = { semantic, visual, photo, framing: setup.framing };
+    const encoders = { imageSemantic: semantic, visual };
+    const photos = await Promise.all(setup.photoUrls.map(async (url) => new Blob([await fetchBytes(url)])));
+    const pipelines = photos.map((photo) => appPipeline(encoders, setup.framing, (reduction) => decodeImageBlob(photo, 'photo', reduction)));
+    embed = { encoders, pipelines, framing: setup.framing };
     return { backend: setup.backend, threads: setup.threads, crossOriginIsolated, loadMs: performance.now() - started };
   },
 
-  async embedOnce(): Promise<EmbedTiming> {
+  async embedOnce(photo: number): Promise<EmbedTiming> {
     if (!embed) throw new Error('setupEmbed first');
-    const { semantic, visual, photo, framing } = embed;
-    return timeEmbedding(() => decodeImageBlob(photo, 'photo'), semantic, visual, framing);
+    return timeEmbedding(embed.pipelines[photo]!, embed.encoders, embed.framing);
   },
 
   async setupAnn(setup: AnnSetup) {

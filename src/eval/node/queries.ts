@@ -5,9 +5,9 @@ import { KAGGLE_COLUMNS, LabelsError, readLabels, type LabelsTable } from '../..
 import { scanCatalog, type CatalogImage } from '../../catalog/node/scan.js';
 import type { Progress } from '../../common/shared/progress.js';
 import type { Framing } from '../../imaging/shared/preprocess.js';
-import { decodeImage } from '../../imaging/node/decode.js';
+import { decodeForTowers } from '../../imaging/node/decode.js';
 import { ImageDecodeError } from '../../imaging/shared/inspect.js';
-import { embedImages, type ImageEmbedders, type ImageEmbedding } from '../../models/shared/embed.js';
+import { embedImages, queryReduction, type ImageEmbedders, type ImageEmbedding } from '../../models/shared/embed.js';
 
 /** Every query photo under a folder (any depth; jpg, png, webp), in a stable order. */
 export async function findQueryPhotos(dir: string): Promise<CatalogImage[]> {
@@ -54,13 +54,15 @@ export async function embedQueryPhotos(
 ): Promise<{ embedded: EmbeddedPhoto[]; unreadable: { file: string; reason: string }[] }> {
   const embedded: EmbeddedPhoto[] = [];
   const unreadable: { file: string; reason: string }[] = [];
+  // Decoded as the search engine decodes a query photo.
+  const reduction = queryReduction(embedders, framing);
   progress.count('embedding query photos', 0, photos.length, 'photos');
   for (let start = 0; start < photos.length; start += batchSize) {
     const batch = photos.slice(start, start + batchSize);
     const decoded = await Promise.all(
       batch.map(async (photo) => {
         try {
-          return { photo, image: await decodeImage(new Uint8Array(await readFile(photo.absolutePath)), photo.relativePath) };
+          return { photo, image: await decodeForTowers(new Uint8Array(await readFile(photo.absolutePath)), photo.relativePath, reduction) };
         } catch (error) {
           if (!(error instanceof ImageDecodeError)) throw error;
           unreadable.push({ file: photo.relativePath, reason: error.message });

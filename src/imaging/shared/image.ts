@@ -12,6 +12,10 @@ export interface RgbImage {
   readonly data: Uint8Array;
 }
 
+/** What a decoder hands the towers: RGBA as decoded, or RGB once a reduction has flattened it onto white. */
+export type Pixels = RgbaImage | RgbImage;
+
+
 export function assertRgba(image: RgbaImage): void {
   const { width, height, data } = image;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
@@ -44,4 +48,12 @@ export function rgbaToRgbOnWhite(image: RgbaImage): RgbImage {
     }
   }
   return { width, height, data: out };
+}
+
+/** RGB as it is; RGBA flattened onto white. */
+export function flattenOnWhite(image: Pixels): RgbImage {
+  const { width, height, data } = image;
+  if (data.length === width * height * 4) return rgbaToRgbOnWhite(image);
+  if (data.length !== width * height * 3 || !(data instanceof Uint8Array)) throw new RangeError(`image buffer holds ${data.length} bytes, not ${width}x${height} RGB or RGBA`);
+  return { width, height, data };
 }

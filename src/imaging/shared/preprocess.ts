@@ -1,4 +1,4 @@
-import { assertRgba, type RgbImage, type RgbaImage } from './image.js';
+import type { Pixels, RgbImage } from './image.js';
 import { resize, type Resample } from './resample.js';
 
 /** How an image encoder wants its input: the rule of the model's preprocessor_config.json, spelled out. */
@@ -67,12 +67,15 @@ export type Framing = 'crop' | 'squash';
  */
 export const REDUCING_GAP = 3;
 
-/** Decoded RGBA pixels to one `[3, crop, crop]` model input, identically in Node and in the browser. */
-export function preprocess(image: RgbaImage, spec: PreprocessSpec, framing: Framing): Float32Array {
-  assertRgba(image);
-  const [w, h] =
-    framing === 'squash' ? [spec.resizeShortestEdge, spec.resizeShortestEdge] : shortestEdgeSize(image.width, image.height, spec.resizeShortestEdge);
-  // Alpha is flattened onto white inside the resize (pixel by pixel, as rgbaToRgbOnWhite does).
+/** The size a width×height photo is resized to before the crop. */
+export function resizeSize(width: number, height: number, spec: PreprocessSpec, framing: Framing): [number, number] {
+  return framing === 'squash' ? [spec.resizeShortestEdge, spec.resizeShortestEdge] : shortestEdgeSize(width, height, spec.resizeShortestEdge);
+}
+
+/** Decoded pixels (RGBA or RGB) to one `[3, crop, crop]` model input, identically in Node and in the browser. */
+export function preprocess(image: Pixels, spec: PreprocessSpec, framing: Framing): Float32Array {
+  const [w, h] = resizeSize(image.width, image.height, spec, framing);
+  // RGBA is flattened onto white inside the resize (pixel by pixel, as rgbaToRgbOnWhite does).
   const resized = resize(image, w, h, spec.resample, REDUCING_GAP);
   const cropped = centerCrop(resized, spec.cropSize, spec.cropSize);
   return normalizeToChw(cropped, spec.mean, spec.std);

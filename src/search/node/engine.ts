@@ -1,6 +1,6 @@
 import { folderReader } from '../../artifacts/node/read.js';
 import { ASSETS_DIR } from '../../common/node/paths.js';
-import { decodeImage } from '../../imaging/node/decode.js';
+import { decodeForTowers } from '../../imaging/node/decode.js';
 import { loadIndexEmbedders, loadIndexTextEmbedder } from '../../models/node/load.js';
 import { readProductTexts } from '../shared/catalog.js';
 import { SearchEngine } from '../shared/engine.js';
@@ -13,7 +13,7 @@ export class NodeSearchEngine extends SearchEngine<Uint8Array> {
     const catalog = await openCatalogDir(artifactsDir);
     const embedders = await loadIndexEmbedders(catalog.manifest.models, { assetsDir, threads });
     return new NodeSearchEngine(catalogSource(catalog), catalog.manifest.index.framing, embedders, {
-      decode: decodeImage,
+      decode: decodeForTowers,
       openText: async () => ({
         embedder: await loadIndexTextEmbedder(catalog.manifest.models, { assetsDir, threads }),
         source: catalogSource(catalog, await readProductTexts(catalog.manifest, folderReader(artifactsDir))),

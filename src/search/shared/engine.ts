@@ -1,7 +1,8 @@
-import type { RgbaImage } from '../../imaging/shared/image.js';
+import type { Pixels } from '../../imaging/shared/image.js';
+import type { Reduction } from '../../imaging/shared/reduction.js';
 import { ImageDecodeError } from '../../imaging/shared/inspect.js';
 import type { Framing } from '../../imaging/shared/preprocess.js';
-import { embedImages, type ImageEmbedders, type ImageEmbedding } from '../../models/shared/embed.js';
+import { embedImages, queryReduction, type ImageEmbedders, type ImageEmbedding } from '../../models/shared/embed.js';
 import type { TextEmbedder } from '../../models/shared/embedders.js';
 import { normalize } from '../../vectors/shared/vector.js';
 import { searchCatalog, searchCatalogByText, type SearchRequest } from './policy.js';
@@ -16,8 +17,11 @@ export interface TextSide {
 
 /** What differs between the runtimes: how a photo becomes pixels, and where the text side comes from. */
 export interface EngineRuntime<Photo, Listener, Text extends TextSide> {
-  /** Decodes a photo; an ImageDecodeError for one it cannot read (that becomes `status: "error"`). */
-  decode(photo: Photo, label: string): Promise<RgbaImage>;
+  /**
+   * Decodes a photo, reduced by the factor `reduction` picks for its size (no more pixels than the towers need); an
+   * ImageDecodeError for one it cannot read (that becomes `status: "error"`).
+   */
+  decode(photo: Photo, label: string, reduction: Reduction): Promise<Pixels>;
   /** Loads the text side; `listener` (the first caller's) hears how the download goes. */
   openText(listener: Listener | undefined): Promise<Text>;
 }
@@ -82,7 +86,8 @@ export class SearchEngine<Photo, Listener = never, Text extends TextSide = TextS
   }
 
   private async embedNow(photo: Photo, label: string): Promise<ImageEmbedding> {
-    const [embedding] = await embedImages(this.embedders, [await this.runtime.decode(photo, label)], this.framing);
+    const image = await this.runtime.decode(photo, label, queryReduction(this.embedders, this.framing));
+    const [embedding] = await embedImages(this.embedders, [image], this.framing);
     return embedding!;
   }
 
