@@ -46,7 +46,7 @@ export interface PoolOptions {
   readonly max?: number;
   /** Give up connecting after this long: the API answers 503 instead of hanging. */
   readonly connectTimeoutMs?: number;
-  /** Longest a search query may run (`statement_timeout` on a real server; the client stops waiting either way). */
+  /** How long the client waits for one query (0: no limit); searches also set `statement_timeout` on the server. */
   readonly queryTimeoutMs?: number;
 }
 
@@ -66,7 +66,7 @@ function makePool(url: string, options: PoolOptions): pg.Pool {
     max: options.max ?? 8,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
     idleTimeoutMillis: 30_000,
-    query_timeout: queryTimeoutMs,
+    query_timeout: queryTimeoutMs || undefined, // 0: no limit (an export builds indexes for minutes)
     application_name: 'vitrine',
   });
   // An idle connection the server dropped (restart, failover) must not take the process down; the pool replaces it.
