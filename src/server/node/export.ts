@@ -77,7 +77,6 @@ export async function exportArtifacts(pool: pg.Pool, dir: string, progress: Prog
 async function writeBuild(client: pg.ClientBase, schema: string, catalog: SearchCatalog, texts: Matrix, catalogDir: string, progress: Progress): Promise<void> {
   const { manifest, products, entryProducts, semantic, visual, prompts } = catalog;
   const semanticDim = semantic.dim;
-  progress.line(`loading build ${manifest.buildId} into schema ${schema}: ${products.length.toLocaleString('en')} products, ${manifest.counts.entries.toLocaleString('en')} entries`);
   await client.query(`CREATE SCHEMA ${schema}`);
   await client.query(`CREATE TABLE ${schema}.prompts (row int PRIMARY KEY, category text NOT NULL, vector vector(${prompts.vectors.dim}) NOT NULL)`);
   await client.query(`CREATE TABLE ${schema}.products (product int PRIMARY KEY, record jsonb NOT NULL, name_vector vector(${texts.dim}) NOT NULL)`);
@@ -89,6 +88,7 @@ async function writeBuild(client: pg.ClientBase, schema: string, catalog: Search
     semantic vector(${semanticDim}) NOT NULL,
     visual vector(${visual.dim}) NOT NULL)`);
 
+  progress.line(`loading build ${manifest.buildId} into schema ${schema}: ${products.length.toLocaleString('en')} products, ${manifest.counts.entries.toLocaleString('en')} entries`);
   await client.query(`INSERT INTO ${schema}.prompts SELECT * FROM unnest($1::int[], $2::text[], $3::vector[])`, [
     prompts.categories.map((_, i) => i),
     prompts.categories,
