@@ -50,6 +50,8 @@ export async function exportArtifacts(pool: pg.Pool, dir: string, progress: Prog
   const buildId = manifest.buildId;
   const schema = buildSchema(buildId);
   const client = await pool.connect();
+  // A dropped connection fails the query in flight; without a listener it would also end the process.
+  client.on('error', () => undefined);
   try {
     await ensureSchema(client);
     const loaded = await client.query('SELECT 1 FROM vitrine.builds WHERE build_id = $1', [buildId]);

@@ -12,6 +12,7 @@ import { assertJsonSafe, type SearchResponse } from '../../search/shared/respons
 import { MAX_BODY_BYTES, parseSearchBody, RequestError, SEARCH_API_PATH } from '../../search/shared/wire.js';
 import { isUnavailable } from './database.js';
 import { RateLimiter, type RateLimit } from './rate-limit.js';
+import { servedBuildId } from './schema.js';
 import { ServedCatalogs, type ServedCatalog } from './served.js';
 
 export interface SearchServerOptions {
@@ -165,6 +166,8 @@ export async function startSearchServer(options: SearchServerOptions): Promise<S
     if (path === SEARCH_API_PATH) return search(req, res);
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'not allowed', { Allow: 'GET, HEAD' });
     if (path === 'api/health') {
+      // A round trip to the database every time: a monitor must see it down at once.
+      await servedBuildId(pool);
       const { build } = await catalogs.current();
       return sendJson(res, 200, { status: 'ok', build_id: build.buildId, products: build.manifest.counts.products });
     }

@@ -52,6 +52,9 @@ export class PgCatalogSource implements CatalogSource {
   private async query<R extends pg.QueryResultRow>(sql: string, params: unknown[], efSearch: number | null): Promise<R[]> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
+    // The connection dropping while this holds it (database restart) fails the query below; it must not crash the process.
+    const dropped = (error: Error) => (broken = error);
+    client.on('error', dropped);
     try {
       await client.query('BEGIN');
       await client.query(`SET LOCAL statement_timeout = ${STATEMENT_TIMEOUT_MS}`);
@@ -65,6 +68,7 @@ export class PgCatalogSource implements CatalogSource {
       throw error;
     } finally {
       // A connection that failed mid-transaction is dropped, not reused.
+      client.off('error', dropped);
       client.release(broken);
     }
   }
