@@ -46,6 +46,20 @@ function indexName(scope: number | null): string {
  */
 export async function exportArtifacts(pool: pg.Pool, dir: string, progress: Progress): Promise<ExportResult> {
   const catalog = await openCatalogDir(dir);
+  const { catalog: catalogDir } = JSON.parse(await readFile(join(dir, STATS_FILE), 'utf8')) as { catalog: string };
+  return exportCatalog(pool, { catalog, productTexts: () => readProductTexts(catalog.manifest, folderReader(dir)), catalogDir: resolve(dir, catalogDir) }, progress);
+}
+
+/** A catalog to load: what the artifacts hold, opened (or made in memory, as the load bench's larger catalogs are). */
+export interface CatalogToLoad {
+  readonly catalog: SearchCatalog;
+  /** The product-name vectors, read only when the build is not loaded yet. */
+  readonly productTexts: () => Promise<Matrix>;
+  /** The folder of the product photos. */
+  readonly catalogDir: string;
+}
+
+export async function exportCatalog(pool: pg.Pool, { catalog, productTexts, catalogDir }: CatalogToLoad, progress: Progress): Promise<ExportResult> {
   const { manifest } = catalog;
   const buildId = manifest.buildId;
   const schema = buildSchema(buildId);
@@ -56,14 +70,13 @@ export async function exportArtifacts(pool: pg.Pool, dir: string, progress: Prog
     await ensureSchema(client);
     const loaded = await client.query('SELECT 1 FROM vitrine.builds WHERE build_id = $1', [buildId]);
     if (loaded.rowCount === 0) {
-      const texts = await readProductTexts(manifest, folderReader(dir));
-      const { catalog: catalogDir } = JSON.parse(await readFile(join(dir, STATS_FILE), 'utf8')) as { catalog: string };
+      const texts = await productTexts();
       await client.query('BEGIN');
       try {
         // Two exports of one build at once: the second waits here, then finds it loaded.
         await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [SCHEMA_LOCK, buildId]);
         const again = await client.query('SELECT 1 FROM vitrine.builds WHERE build_id = $1', [buildId]);
-        if (again.rowCount === 0) await writeBuild(client, schema, catalog, texts, resolve(dir, catalogDir), progress);
+        if (again.rowCount === 0) await writeBuild(client, schema, catalog, texts, catalogDir, progress);
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
