@@ -4,13 +4,15 @@
  * database of another schema version).
  */
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../src/common/node/paths.js';
 import { TEST_ARTIFACTS_DIR } from '../src/index/node/sample-index.js';
 import { readManifest } from '../src/artifacts/node/read.js';
+import { openDatabase } from '../src/server/node/database.js';
 import { buildSchema } from '../src/server/node/sql.js';
 import { runCliAsync, STACK_LINE } from './helpers/cli.js';
 import { copyAsBuild, startTestDatabase, type TestDatabase } from './helpers/pg.js';
@@ -150,6 +152,26 @@ describe('npm run export:pg', () => {
     expect(stderr).toMatch(new RegExp(`^export:pg: cannot connect to 127\\.0\\.0\\.1:${port}/shop: .*ECONNREFUSED.* — is PostgreSQL running there\\?`));
     expect(stderr).not.toMatch(/secret/);
     expect(stderr).not.toMatch(STACK_LINE);
+  });
+
+  it('the embedded database: a second command connects to the process that serves the folder instead of opening it', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'vitrine-embedded-'));
+    const first = await openDatabase({ dataDir });
+    try {
+      expect(first.embedded).not.toBeNull();
+      expect(JSON.parse(readFileSync(join(dataDir, 'vitrine-server.json'), 'utf8'))).toEqual({ pid: process.pid, url: first.embedded!.url });
+      const second = await openDatabase({ dataDir });
+      expect(second.embedded).toBeNull();
+      expect(second.where).toMatch(/^the embedded database served by another process \(127\.0\.0\.1:\d+\/postgres\)$/);
+      await second.pool.query('CREATE TABLE shared_check (n int)');
+      await second.close();
+      expect((await first.pool.query('SELECT count(*)::int AS n FROM shared_check')).rows[0]).toEqual({ n: 0 });
+      await first.close();
+      expect(existsSync(join(dataDir, 'vitrine-server.json'))).toBe(false);
+    } finally {
+      await first.close().catch(() => undefined);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('a database without pgvector: says so and what to install', async () => {

@@ -21,6 +21,7 @@ import { catalogSource, type CatalogSource } from '../src/search/shared/source.j
 import { searchBody } from '../src/search/shared/wire.js';
 import { exportArtifacts } from '../src/server/node/export.js';
 import { startSearchServer, type SearchServer } from '../src/server/node/http.js';
+import { checkServedModels } from '../src/server/node/models.js';
 import { servedBuild } from '../src/server/node/schema.js';
 import { PgCatalogSource } from '../src/server/node/source.js';
 import { normalize } from '../src/vectors/shared/vector.js';
@@ -237,6 +238,19 @@ describe('the database stopped and restarted under the API', () => {
     await db.embedded.restart();
     await expect.poll(async () => (await post(body)).status, { timeout: 30_000, interval: 250 }).toBe(200);
     expect((await post(body)).json).toEqual(before.json);
+  });
+});
+
+describe('a database serving a build of other models', () => {
+  it('is refused at start: the page would send vectors the catalog cannot be compared with', () => {
+    const { manifest } = catalog;
+    expect(() => checkServedModels(manifest)).not.toThrow();
+    const file = Object.keys(manifest.models.visual.files)[0]!;
+    const other: ArtifactManifest = {
+      ...manifest,
+      models: { ...manifest.models, visual: { ...manifest.models.visual, files: { [file]: { bytes: 1, sha256: '0'.repeat(64) } } } },
+    };
+    expect(() => checkServedModels(other)).toThrow(new RegExp(`^the database serves build ${manifest.buildId}, made with model files that assets/.+ is not — run npm run setup`));
   });
 });
 

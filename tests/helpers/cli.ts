@@ -26,7 +26,7 @@ export const STACK_LINE = /^\s+at .+:\d+:\d+\)?$/m;
  * As runCli, without blocking this process: for commands that talk to a server this test process runs (the
  * embedded database, the search API), which must keep answering while the command runs.
  */
-export function runCliAsync(script: 'search' | 'export-pg' | 'serve', args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+export function runCliAsync(script: 'search' | 'export-pg' | 'serve' | 'build-index', args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
   const child = spawn(join(PROJECT_ROOT, 'node_modules/.bin/tsx'), [join(PROJECT_ROOT, `src/cli/${script}.ts`), ...args], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...env },

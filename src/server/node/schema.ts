@@ -9,6 +9,7 @@ import { DatabaseSetupError } from './database.js';
  *   vitrine.schema_version   one row: the version that wrote this database
  *   vitrine.builds           one row per loaded build: its id, its own schema, the artifact manifest, the photos' folder
  *   vitrine.served           one row: the build the API serves, and the one served before it (kept for in-flight searches)
+ *   vitrine.embeddings       image embeddings the machines of a sharded build share (src/server/node/embeddings.ts)
  *   vitrine_build_<id>.*     one schema per build (src/server/node/export.ts): products, entries, prompts, HNSW indexes
  */
 export const SCHEMA_VERSION = 1;
@@ -37,6 +38,14 @@ export async function ensureSchema(client: pg.ClientBase): Promise<void> {
       build_id text NOT NULL REFERENCES vitrine.builds,
       previous_build_id text REFERENCES vitrine.builds,
       switched_at timestamptz NOT NULL DEFAULT now())`);
+    // What the machines of a sharded build embedded (build:index --shard i/N), until the final build reads it.
+    await client.query(`CREATE TABLE IF NOT EXISTS vitrine.embeddings (
+      fingerprint text NOT NULL,
+      sha256 text NOT NULL,
+      variant int NOT NULL,
+      semantic vector NOT NULL,
+      visual vector NOT NULL,
+      PRIMARY KEY (fingerprint, sha256, variant))`);
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
