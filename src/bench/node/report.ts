@@ -218,7 +218,7 @@ export function formatReport(r: BenchResult, jsonPath: string | null = null): st
       ),
       ...(v.fault
         ? [
-            `→ database stopped at ${v.fault.stopped_at_s.toFixed(1)} s and restarted at ${v.fault.restarted_at_s.toFixed(1)} s of a ${v.fault.seconds} s run (${v.fault.clients} clients, ${v.fault.catalog}): answers ${Object.entries(v.fault.answers)
+            `→ database stopped at ${v.fault.stopped_at_s.toFixed(1)} s and restarted at ${v.fault.restarted_at_s.toFixed(1)} s of a ${v.fault.seconds.toFixed(1)} s run (${v.fault.clients} clients, ${v.fault.catalog}): answers ${Object.entries(v.fault.answers)
                 .map(([status, n]) => `${status} × ${n}`)
                 .join(', ')}; other failures ${v.fault.other_failures}; first 200 ${v.fault.recovery_ms === null ? 'never' : `${ms(v.fault.recovery_ms)} ms`} after the restart; data intact: ${v.fault.intact ? 'yes' : 'NO'}`,
           ]

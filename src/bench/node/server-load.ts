@@ -12,7 +12,7 @@ import { NodeSearchEngine } from '../../search/node/engine.js';
 import { readProductTexts, type SearchCatalog } from '../../search/shared/catalog.js';
 import { searchCatalog, type QueryVectors } from '../../search/shared/policy.js';
 import { searchBody } from '../../search/shared/wire.js';
-import { EmbeddedDatabase } from '../../server/node/database.js';
+import { startEmbeddedServer, type EmbeddedServer } from '../../server/node/database.js';
 import { exportCatalog } from '../../server/node/export.js';
 import { startSearchServer } from '../../server/node/http.js';
 import { servedBuild } from '../../server/node/schema.js';
@@ -49,6 +49,7 @@ export interface CatalogLoad {
 export interface FaultRun {
   readonly catalog: string;
   readonly clients: number;
+  /** How long the run lasted: up, down, then up again after the restart. */
   readonly seconds: number;
   readonly stopped_at_s: number;
   readonly restarted_at_s: number;
@@ -147,14 +148,18 @@ interface Sample {
   readonly message: string | null;
 }
 
-/** `clients` loops posting the query bodies in turn until `seconds` have passed: bounded in time and count. */
+/**
+ * `clients` loops posting the query bodies in turn until `seconds` have passed — or, with `during`, until it has
+ * done what it does meanwhile: bounded in time and count either way.
+ */
 async function load(url: URL, bodies: readonly string[], clients: number, seconds: number, during?: (elapsed: () => number) => Promise<void>): Promise<Sample[]> {
   const started = performance.now();
-  const deadline = started + seconds * 1000;
+  const elapsed = () => performance.now() - started;
+  let running = true;
   const samples: Sample[] = [];
   let next = 0;
   const client = async () => {
-    while (performance.now() < deadline && samples.length < 1_000_000) {
+    while (running && samples.length < 1_000_000) {
       const body = bodies[next++ % bodies.length]!;
       const sent = performance.now();
       let status = 0;
@@ -170,7 +175,11 @@ async function load(url: URL, bodies: readonly string[], clients: number, second
       samples.push({ at: sent - started, ms: performance.now() - sent, status, message });
     }
   };
-  await Promise.all([...Array.from({ length: clients }, client), during?.(() => performance.now() - started)]);
+  const end = async () => {
+    await (during ? during(elapsed) : new Promise((done) => setTimeout(done, seconds * 1000)));
+    running = false;
+  };
+  await Promise.all([...Array.from({ length: clients }, client), end()]);
   return samples;
 }
 
@@ -210,8 +219,14 @@ export async function benchServerLoad(options: ServerLoadOptions): Promise<Serve
   const bodies = queries.map((query) => JSON.stringify(searchBody({ kind: 'photo', query }, { topK: 10 })));
 
   const dataDir = mkdtempSync(join(tmpdir(), 'vitrine-bench-pg-'));
-  const database = await EmbeddedDatabase.start(dataDir);
-  const pool = new pg.Pool({ connectionString: database.url, max: 8, connectionTimeoutMillis: 5_000, query_timeout: 60_000 });
+  // As `npm run serve` runs it: on a worker thread of its own, stopped and started again by the fault run.
+  let database: EmbeddedServer = await startEmbeddedServer(dataDir);
+  const restartable = {
+    stop: () => database.stop(),
+    restart: async () => void (database = await startEmbeddedServer(dataDir, database.port)),
+  };
+  // No client-side query timeout: an export builds indexes for minutes (searches set statement_timeout themselves).
+  const pool = new pg.Pool({ connectionString: database.url, max: 8, connectionTimeoutMillis: 5_000 });
   pool.on('error', () => undefined);
   // The API server serves a web app too: an empty page is all the API's measurements need.
   const webRoot = mkdtempSync(join(tmpdir(), 'vitrine-bench-web-'));
@@ -258,7 +273,7 @@ export async function benchServerLoad(options: ServerLoadOptions): Promise<Serve
           queries: queries.length,
           exact_ms: summarize(exactMs),
         });
-        if (fault === null && options.faultSeconds > 0) fault = await faultRun(set.name, url, bodies, database, pool, options.faultSeconds, progress);
+        if (fault === null && options.faultSeconds > 0) fault = await faultRun(set.name, url, bodies, restartable, pool, options.faultSeconds, progress);
       } finally {
         await api.close();
       }
@@ -270,7 +285,7 @@ export async function benchServerLoad(options: ServerLoadOptions): Promise<Serve
     rmSync(webRoot, { recursive: true, force: true });
   }
   return {
-    engine: 'PGlite 0.5 (PostgreSQL 18, WASM, single process) + pgvector 0.8 over pglite-socket, as npm run serve embeds it',
+    engine: 'PGlite 0.5 (PostgreSQL 18 in WASM, one backend) + pgvector 0.8 over pglite-socket, on its own thread as npm run serve embeds it',
     cores,
     catalogs,
     fault,
@@ -278,7 +293,15 @@ export async function benchServerLoad(options: ServerLoadOptions): Promise<Serve
   };
 }
 
-async function faultRun(catalog: string, url: URL, bodies: readonly string[], database: EmbeddedDatabase, pool: pg.Pool, seconds: number, progress: Progress): Promise<FaultRun> {
+async function faultRun(
+  catalog: string,
+  url: URL,
+  bodies: readonly string[],
+  database: { stop(): Promise<void>; restart(): Promise<void> },
+  pool: pg.Pool,
+  seconds: number,
+  progress: Progress,
+): Promise<FaultRun> {
   const clients = 4;
   const probe = bodies[0]!;
   const ask = async () => (await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: probe })).json();
@@ -286,13 +309,17 @@ async function faultRun(catalog: string, url: URL, bodies: readonly string[], da
   const build = await servedBuild(pool);
   let restartedAt = Number.NaN;
   const stopAt = seconds / 3;
+  const pause = (s: number) => new Promise((done) => setTimeout(done, s * 1000));
+  // Up for a third of `seconds`, down for a third, then up again for a third once the restart is done.
   const samples = await load(url, bodies, clients, seconds, async (elapsed) => {
-    await new Promise((done) => setTimeout(done, stopAt * 1000));
+    await pause(stopAt);
     await database.stop();
-    await new Promise((done) => setTimeout(done, (seconds / 3) * 1000));
+    await pause(seconds / 3);
     await database.restart();
     restartedAt = elapsed();
+    await pause(seconds / 3);
   });
+  const total = samples.reduce((end, s) => Math.max(end, s.at + s.ms), 0) / 1000;
   const answers: Record<string, number> = {};
   for (const s of samples) answers[String(s.status)] = (answers[String(s.status)] ?? 0) + 1;
   const otherFailures = samples.filter((s) => s.status !== 200 && !(s.status === 503 && s.message === 'the catalog database is unavailable — try again in a moment')).length;
@@ -306,7 +333,7 @@ async function faultRun(catalog: string, url: URL, bodies: readonly string[], da
   return {
     catalog,
     clients,
-    seconds,
+    seconds: total,
     stopped_at_s: stopAt,
     restarted_at_s: restartedAt / 1000,
     answers,

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import { PROJECT_ROOT } from '../../common/node/paths.js';
 
@@ -55,7 +57,7 @@ export interface Database {
   /** Host, port and database, without credentials: for messages. */
   readonly where: string;
   /** The embedded engine, when this process started it. */
-  readonly embedded: EmbeddedDatabase | null;
+  readonly embedded: EmbeddedServer | null;
   close(): Promise<void>;
 }
 
@@ -132,6 +134,43 @@ async function withoutWindow<T>(start: () => Promise<T>): Promise<T> {
   }
 }
 
+/** The embedded database as a command runs it: where it listens, and how to stop it. */
+export interface EmbeddedServer {
+  readonly url: string;
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the embedded database on a worker thread of its own (src/server/node/embedded-worker.ts): PGlite computes
+ * on the thread that calls it, and the API's requests and the database's queries then run on two cores.
+ */
+export function startEmbeddedServer(dataDir: string, port = 0): Promise<EmbeddedServer> {
+  // Worker threads do not inherit tsx's loader: the index build's boot file registers it and runs the entry.
+  const worker = new Worker(new URL('../../index/node/worker-boot.mjs', import.meta.url), {
+    workerData: { entry: fileURLToPath(new URL('./embedded-worker.ts', import.meta.url)), dataDir, port },
+  });
+  return new Promise((resolve, reject) => {
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the embedded database stopped while starting (exit code ${code})`)));
+    worker.once('message', ({ url }: { url: string }) => {
+      worker.removeAllListeners();
+      worker.unref();
+      const stopped = new Promise<void>((done) => worker.once('message', () => done()));
+      resolve({
+        url,
+        port: Number(new URL(url).port),
+        async stop() {
+          worker.ref(); // until it has closed the data folder
+          worker.postMessage('stop');
+          await stopped;
+          await worker.terminate();
+        },
+      });
+    });
+  });
+}
+
 const lockFile = (dataDir: string) => join(dataDir, 'vitrine-server.json');
 
 /** The embedded database another live process of this machine serves from `dataDir`, if any. */
@@ -151,10 +190,10 @@ function runningEmbedded(dataDir: string): string | null {
  * process already serves from `dataDir`, or a new one started here.
  */
 export async function openDatabase({ url, dataDir = EMBEDDED_DATA_DIR, ...options }: PoolOptions & { url?: string; dataDir?: string } = {}): Promise<Database> {
-  let embedded: EmbeddedDatabase | null = null;
+  let embedded: EmbeddedServer | null = null;
   let target = url ?? runningEmbedded(dataDir);
   if (!target) {
-    embedded = await EmbeddedDatabase.start(dataDir);
+    embedded = await startEmbeddedServer(dataDir);
     target = embedded.url;
   }
   const pool = makePool(target, options);
