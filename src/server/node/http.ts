@@ -162,7 +162,12 @@ export async function startSearchServer(options: SearchServerOptions): Promise<S
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://local').pathname).replace(/^\/+/, '');
+    let path: string;
+    try {
+      path = decodeURIComponent(new URL(req.url ?? '/', 'http://local').pathname).replace(/^\/+/, '');
+    } catch {
+      throw new HttpError(400, 'the path is not valid');
+    }
     if (path === SEARCH_API_PATH) return search(req, res);
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'not allowed', { Allow: 'GET, HEAD' });
     if (path === 'api/health') {
