@@ -4,7 +4,7 @@
  * database of another schema version).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -168,6 +168,13 @@ describe('npm run export:pg', () => {
       expect((await first.pool.query('SELECT count(*)::int AS n FROM shared_check')).rows[0]).toEqual({ n: 0 });
       await first.close();
       expect(existsSync(join(dataDir, 'vitrine-server.json'))).toBe(false);
+
+      // A lock its process left behind, naming a live process id and an address nothing answers: started afresh.
+      writeFileSync(join(dataDir, 'vitrine-server.json'), JSON.stringify({ pid: process.pid, url: `postgres://postgres@127.0.0.1:${await closedPort()}/postgres` }));
+      const third = await openDatabase({ dataDir });
+      expect(third.embedded).not.toBeNull();
+      expect((await third.pool.query('SELECT count(*)::int AS n FROM shared_check')).rows[0]).toEqual({ n: 0 });
+      await third.close();
     } finally {
       await first.close().catch(() => undefined);
       rmSync(dataDir, { recursive: true, force: true });

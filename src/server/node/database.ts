@@ -211,6 +211,11 @@ export async function openDatabase({ url, dataDir = EMBEDDED_DATA_DIR, ...option
     await checkDatabase(database);
   } catch (error) {
     await database.close();
+    // A lock left by a process that ended without removing it, whose id another process now has: start afresh.
+    if (!url && !embedded && error instanceof DatabaseUnavailable) {
+      rmSync(lockFile(dataDir), { force: true });
+      return openDatabase({ dataDir, ...options });
+    }
     throw error;
   }
   return database;
