@@ -227,7 +227,10 @@ export async function checkDatabase({ pool, where }: Pick<Database, 'pool' | 'wh
   try {
     client = await pool.connect();
   } catch (error) {
-    throw new DatabaseUnavailable(`cannot connect to ${where}: ${(error as Error).message || (error as { code?: string }).code} — is PostgreSQL running there?`);
+    const reason = (error as Error).message || (error as { code?: string }).code;
+    // Refused or timed out: nothing answers there. Otherwise the server answered and said why (a wrong password, no such database).
+    if (isUnavailable(error)) throw new DatabaseUnavailable(`cannot connect to ${where}: ${reason} — is PostgreSQL running there?`);
+    throw new DatabaseSetupError(`${where} refused the connection: ${reason}`);
   }
   try {
     const { rows } = await client.query<{ available: boolean }>("SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'vector') AS available");
