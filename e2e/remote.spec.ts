@@ -104,6 +104,24 @@ test('remote mode: told before the first search, models only, query vectors out,
   expect(sentByBrowser.filter((r) => new URL(r.url).origin !== new URL(server.url).origin && !r.url.startsWith('blob:') && !r.url.startsWith('data:'))).toEqual([]);
 });
 
+test('words in remote mode: the text model embeds them here, the server has the product names', async ({ page }) => {
+  await page.goto(server.url);
+  await page.evaluate(() => window.__vitrine.ready);
+  const before = received.length;
+  const response: SearchResponse = await page.evaluate(() => window.__vitrine.searchText('blue jeans', {}));
+  expect(response.status).toBe('success');
+  expect(response.fusion).toBe('text');
+  expect(response.results.length).toBeGreaterThan(0);
+  const after = received.slice(before);
+  // The text encoder and its tokenizer come down; the product-name vectors stay on the server.
+  expect(after.some((r) => /\/models\/.+\/onnx\/text_model\.onnx$/.test(r.path))).toBe(true);
+  expect(after.filter((r) => r.path.startsWith('/artifacts/'))).toEqual([]);
+  const post = after.find((r) => r.method === 'POST')!;
+  const body = JSON.parse(post.body.toString('utf8')) as Record<string, unknown>;
+  expect(Object.keys(body).sort()).toEqual(['semantic', 'text']);
+  expect(body.text).toBe('blue jeans');
+});
+
 test('the same photo gives the same answer in remote mode and in the page', async ({ page, browser }) => {
   const photo = photoFile(PHOTO);
   const search = (p: typeof page) =>

@@ -30,7 +30,11 @@ export function isUnavailable(error: unknown): boolean {
   if (error instanceof DatabaseUnavailable) return true;
   const { code, message } = error as { code?: string; message?: string };
   if (code && (UNAVAILABLE_CODES.has(code) || UNAVAILABLE_STATES.has(code))) return true;
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended|Too many connections|socket hang up/i.test(message ?? '');
+  // "Query read timeout": no answer within the pool's query timeout (a database busy or stuck, as the embedded one is
+  // while an export's transaction holds it).
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended|Too many connections|socket hang up|Query read timeout/i.test(
+    message ?? '',
+  );
 }
 
 /** Where to: host and port (or socket), never the password. */
