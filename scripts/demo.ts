@@ -3,10 +3,14 @@
  *   1. `npm run setup` copies the verified models and data sets (quick when they are already in place);
  *   2. builds the demo index into artifacts/demo when it is missing or stale (about 4 minutes on 2 cores);
  *   3. builds the web app into dist/ and serves it with `vite preview` (COOP/COEP headers), printing the URL.
+ * `npm run demo -- --server`: remote mode instead of step 3's static serving — the index loaded into the embedded
+ * Postgres (.pglite/, or $DATABASE_URL) as `npm run export:pg` does (once), and the page and its search API served
+ * as `npm run serve` does.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { build, preview } from 'vite';
 import { loadDatasets } from '../src/assets/node/datasets.js';
 import { loadModelsConfig } from '../src/models/node/config.js';
@@ -15,6 +19,14 @@ import { ASSETS_DIR, PROJECT_ROOT } from '../src/common/node/paths.js';
 import { EMBEDDING_RECIPE } from '../src/index/node/recipe.js';
 import { MANIFEST_FILE, STATS_FILE, validateManifest } from '../src/artifacts/shared/format.js';
 import { sha256Hex } from '../src/common/node/checksum.js';
+import { terminalProgress } from '../src/cli/progress.js';
+import { openDatabase } from '../src/server/node/database.js';
+import { exportArtifacts } from '../src/server/node/export.js';
+import { startSearchServer } from '../src/server/node/http.js';
+import { checkServedModels } from '../src/server/node/models.js';
+import { servedBuild } from '../src/server/node/schema.js';
+
+const { values: options } = parseArgs({ options: { server: { type: 'boolean', default: false } } });
 
 const DEMO_ARTIFACTS = join(PROJECT_ROOT, 'artifacts/demo');
 const catalog = loadDatasets().catalog!;
@@ -79,6 +91,19 @@ if (reason) {
 step('building the web app into dist/');
 process.env.VITRINE_ARTIFACTS = DEMO_ARTIFACTS;
 await build({ root: PROJECT_ROOT, logLevel: 'warn' });
-const server = await preview({ root: PROJECT_ROOT, preview: { port: 4173, open: false } });
-step('Vitrine is ready — open this address in a browser (Ctrl+C stops it):');
-server.printUrls();
+if (options.server) {
+  step('loading the demo index into PostgreSQL + pgvector (once; later runs find it loaded)');
+  const database = await openDatabase({ url: process.env.DATABASE_URL });
+  await exportArtifacts(database.pool, DEMO_ARTIFACTS, terminalProgress(process.stderr));
+  checkServedModels((await servedBuild(database.pool)).manifest);
+  const server = await startSearchServer({ pool: database.pool, dist: join(PROJECT_ROOT, 'dist'), port: 4173 });
+  const stop = () => void server.close().then(() => database.close()).then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  step(`Vitrine is ready in remote mode (catalog in ${database.where}) — open this address in a browser (Ctrl+C stops it):`);
+  process.stderr.write(`  ${server.url}\n`);
+} else {
+  const server = await preview({ root: PROJECT_ROOT, preview: { port: 4173, open: false } });
+  step('Vitrine is ready — open this address in a browser (Ctrl+C stops it):');
+  server.printUrls();
+}

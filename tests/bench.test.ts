@@ -61,7 +61,7 @@ describe('npm run bench -- --quick (smoke)', () => {
     const r = JSON.parse(readFileSync(out, 'utf8')) as BenchResult;
 
     expect(r.mode).toBe('quick');
-    expect(r.parts).toEqual(['embed', 'ann', 'build', 'page', 'size']);
+    expect(r.parts).toEqual(['embed', 'ann', 'build', 'page', 'size', 'server']);
     expect(r.machine.cores).toBeGreaterThan(0);
     expect(r.machine.cpu.length).toBeGreaterThan(0);
     expect(r.machine.node).toMatch(/^v\d+/);
@@ -123,6 +123,25 @@ describe('npm run bench -- --quick (smoke)', () => {
     expect(size.bytes_per_product).toBeGreaterThan(0);
     expect(size.page_bytes).toBeLessThan(size.total_bytes);
     expect(r.sizes!.downloads.find((d) => d.profile === 'mini')!.total_bytes).toBeGreaterThan(0);
+
+    // The search server: searches answered under load, recall against exact scans, and the fault run.
+    const server = r.server!.catalogs[0]!;
+    expect(server.products).toBe(r.artifacts.products);
+    for (const run of server.runs) {
+      expect(run.requests).toBeGreaterThan(0);
+      expect(run.errors).toBe(0);
+      positive(run.latency_ms);
+      expect(run.latency_ms.p99).toBeGreaterThanOrEqual(run.latency_ms.p50);
+    }
+    expect(server.recall_at_10).toBeGreaterThan(0.5);
+    expect(server.recall_at_10).toBeLessThanOrEqual(1);
+    const fault = r.server!.fault!;
+    expect(fault.answers['503']).toBeGreaterThan(0);
+    expect(fault.answers['200']).toBeGreaterThan(0);
+    expect(fault.other_failures).toBe(0);
+    expect(fault.recovery_ms).not.toBeNull();
+    expect(fault.intact).toBe(true);
+    expect(stdout).toMatch(/Search server — PostgreSQL \+ pgvector/);
 
     // The three key figures, named, and printed last.
     const k = r.key_figures;

@@ -12,7 +12,7 @@ import { PROJECT_ROOT } from '../src/common/node/paths.js';
 const LAYERS: readonly (readonly string[])[] = [
   ['page', 'cli', 'bench', 'workers'],
   ['crop', 'kiosk', 'offline', 'camera'],
-  ['search', 'index', 'eval', 'results'],
+  ['search', 'index', 'eval', 'results', 'server'],
   ['models', 'ann', 'assets', 'artifacts'],
   ['imaging', 'vectors', 'catalog', 'common'],
 ];

@@ -1,37 +1,8 @@
 import type { Plugin } from 'vite';
+import { CONTENT_SECURITY_POLICY, HARDENING, SECURITY_HEADERS } from '../src/common/shared/http-headers.js';
 
-/**
- * The Content-Security-Policy of the built app (`vite preview`, and what docs/security.md asks static hosts to
- * send). Everything the page and its workers load comes from this origin; the policy says so and nothing more:
- *
- * - default-src 'self'              anything not named below: this origin only (fonts, manifests, media…)
- * - script-src 'self' 'wasm-unsafe-eval'
- *                                   scripts and module workers are files from this origin — no inline script, no
- *                                   eval — and WebAssembly may be compiled (onnxruntime-web, hnswlib-wasm); that
- *                                   allows compiling WASM, not evaluating JavaScript strings
- * - worker-src 'self'               the search worker and onnxruntime's thread workers (it spawns them from its own
- *                                   same-origin script URL; it would use blob: only for a cross-origin script),
- *                                   and the offline service worker (sw.js)
- * - connect-src 'self'              fetches: the manifest, models, index files — nothing leaves for another origin
- * - img-src 'self' blob: data:      product photos (self), the shopper's photo preview (a blob: URL of the local
- *                                   file, never uploaded), the favicon (a data: SVG in index.html)
- * - style-src 'self'                the one stylesheet; no inline style
- * - object-src 'none', base-uri 'none', form-action 'none', frame-ancestors 'none'
- *                                   no plugins, no <base> rewriting of relative URLs, no form posts, and no framing
- *                                   by another site (clickjacking); frame-ancestors only works as a header
- */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval'",
-  "worker-src 'self'",
-  "connect-src 'self'",
-  "img-src 'self' blob: data:",
-  "style-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+// The production policy and headers live in src/common/shared/http-headers.ts: `npm run serve` sends them too.
+export { CONTENT_SECURITY_POLICY, SECURITY_HEADERS };
 
 /**
  * The dev server (`npm run dev`) only: Vite's hot reload talks over a WebSocket (ws:) and injects the CSS of
@@ -42,17 +13,6 @@ export const DEV_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace("conn
   "style-src 'self' 'unsafe-inline'",
 );
 
-/**
- * Sent with every response, besides the policy: no MIME sniffing, no referrer, and no powerful features but the
- * camera, for this page itself only ("Take a photo"; never for a frame from elsewhere).
- */
-const HARDENING = {
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-  'Permissions-Policy': 'camera=(self), microphone=(), geolocation=(), payment=(), usb=()',
-} as const;
-
-export const SECURITY_HEADERS = { 'Content-Security-Policy': CONTENT_SECURITY_POLICY, ...HARDENING } as const;
 export const DEV_SECURITY_HEADERS = { 'Content-Security-Policy': DEV_CONTENT_SECURITY_POLICY, ...HARDENING } as const;
 
 /**

@@ -22,6 +22,10 @@ Parts:
   page    cold load and warm (IndexedDB) load of the page to ready, and drop-to-results (demo index, and the
           arch sample index from the build part)
   size    artifact bytes per product, and first-visit download size per model profile
+  server  the search on PostgreSQL + pgvector (remote mode) on loopback: the embedded engine behind the API server,
+          concurrent clients for a fixed time at the catalog's size and at 44,441 products (synthetic variants):
+          searches/s (and per core), p50/p99 latency, errors, recall@10 against exact scans; then the database
+          stopped and restarted mid-run (503s, recovery time, nothing half-written)
 
   --out <file.json>    where to write the JSON (default bench-results/bench-<time>.json)
   --skip <parts>       comma-separated parts to leave out, e.g. --skip build,page

@@ -9,7 +9,7 @@ export interface LoadingView {
 }
 
 /** The download bar: overall bytes and percent, and the file in flight with its own bytes and percent. */
-export function showLoadEvent(view: LoadingView, event: LoadEvent): void {
+export function showLoadEvent(view: LoadingView, event: Exclude<LoadEvent, { kind: 'remote' }>): void {
   if (event.kind === 'warming-up') {
     view.label.textContent = 'Warming up the models…';
     view.bar.removeAttribute('value');
@@ -30,8 +30,9 @@ export function showLoadEvent(view: LoadingView, event: LoadEvent): void {
 /** "WASM × 2 threads" or "WebGPU", and where the files came from: shown small, for the curious. */
 export function describeEngine(info: EngineInfo, readyMs: number): string {
   const backend = info.backend === 'webgpu' ? 'WebGPU' : `WASM × ${info.threads} thread${info.threads === 1 ? '' : 's'}`;
-  const files =
-    info.files.fromNetwork === 0
+  const files = info.remote
+    ? `models ${info.files.fromNetwork === 0 ? 'from this device' : `${formatBytes(info.files.bytesDownloaded)} downloaded`} · catalog searched by the shop's server`
+    : info.files.fromNetwork === 0
       ? 'models and index from this device'
       : `${formatBytes(info.files.bytesDownloaded)} downloaded${info.files.notCached.length ? ' (could not cache some files)' : ''}`;
   return `${backend} · ${info.products.toLocaleString('en')} products · ${files} · ready in ${(readyMs / 1000).toFixed(1)} s`;

@@ -25,6 +25,8 @@ const status = byId('status', HTMLParagraphElement);
 const confirm = byId('confirm', HTMLDivElement);
 const results = byId('results', HTMLUListElement);
 const engineInfo = byId('engine-info', HTMLElement);
+const tagline = byId('tagline', HTMLParagraphElement);
+const privacyNote = byId('privacy-note', HTMLParagraphElement);
 const loading: LoadingView = {
   box: byId('loading', HTMLDivElement),
   label: byId('load-label', HTMLLabelElement),
@@ -63,6 +65,17 @@ function fillControls(info: EngineInfo): void {
   topKSelect.value = topK;
 }
 
+/**
+ * Remote mode (the shop searches its catalog on its server): said plainly as soon as the worker knows it, before
+ * any model has downloaded and so before the first search can be sent.
+ */
+function showRemoteNotice(): void {
+  tagline.textContent = 'Find products like your photo — the photo stays on your device.';
+  privacyNote.textContent =
+    "This shop searches its catalog on its own server. Your photo stays on this device: what is sent to the shop's server is a numeric description of it, computed here (two lists of 512 numbers, which can reveal roughly what the photo shows), with the category you pick and any words you type — never the photo itself.";
+  privacyNote.hidden = false;
+}
+
 function setStatus(kind: string, text: string): void {
   status.dataset.status = kind;
   status.textContent = text;
@@ -87,7 +100,7 @@ const engine = new SearchEngineClient(
   () => new Worker(new URL('../../workers/search.worker.ts', import.meta.url), { type: 'module', name: 'vitrine-search' }),
   dataBase.href,
   {
-    onLoadEvent: (event) => showLoadEvent(loading, event),
+    onLoadEvent: (event) => (event.kind === 'remote' ? showRemoteNotice() : showLoadEvent(loading, event)),
     onTextReady() {
       loading.box.hidden = true;
       performance.mark('vitrine:text-ready');

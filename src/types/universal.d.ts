@@ -13,3 +13,8 @@ declare class URL {
   readonly href: string;
   readonly pathname: string;
 }
+/** The part of fetch the search API client uses (src/search/shared/wire.ts). */
+declare function fetch(
+  input: URL,
+  init: { method: 'POST'; headers: Record<string, string>; body: string },
+): Promise<{ readonly status: number; json(): Promise<unknown> }>;

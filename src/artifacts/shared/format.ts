@@ -89,6 +89,11 @@ export interface ArtifactManifest {
   readonly index: IndexConfig;
   readonly search: SearchConfig;
   readonly files: readonly ArtifactFile[];
+  /**
+   * Remote mode, set only on the manifest `npm run serve` serves: searches go to this API (a URL relative to the
+   * manifest's folder's parent, the page's base) and the page downloads the models, not the index.
+   */
+  readonly remote?: { readonly api: string };
 }
 
 /** Reads one artifact file and checks it against its manifest record (size + SHA-256), however it is stored. */
@@ -123,6 +128,10 @@ export function validateManifest(value: unknown): ArtifactManifest {
   }
   if (vectors.semantic.rows !== counts.entries || vectors.visual.rows !== counts.entries || vectors.text.rows !== counts.products) {
     throw new ArtifactError('vector counts do not match the manifest counts');
+  }
+  // Same origin only: the page's Content-Security-Policy allows no other, and the shopper was told "the shop's server".
+  if (m.remote !== undefined && !(typeof m.remote?.api === 'string' && /^[\w./-]+$/.test(m.remote.api) && !m.remote.api.startsWith('/'))) {
+    throw new ArtifactError('artifact manifest "remote.api" must be a path relative to the page, such as "api/search"');
   }
   return m as ArtifactManifest;
 }

@@ -202,6 +202,40 @@ export function formatReport(r: BenchResult, jsonPath: string | null = null): st
     );
   }
 
+  if (r.server) {
+    const v = r.server;
+    out.push(
+      heading(`Search server — PostgreSQL + pgvector, ${v.engine}`),
+      `${v.note} Cores: ${v.cores}.`,
+      table(
+        ['catalog', 'products', 'export s', 'clients', 'searches', 'QPS', 'QPS/core', 'p50 ms', 'p99 ms', 'errors', 'recall@10', 'exact p50 ms'],
+        v.catalogs.flatMap((c) =>
+          c.runs.map((run, i) => [
+            i === 0 ? c.name : '',
+            i === 0 ? int(c.products) : '',
+            i === 0 ? c.export_s.toFixed(1) : '',
+            run.clients,
+            int(run.requests),
+            run.qps.toFixed(1),
+            run.qps_per_core.toFixed(1),
+            ms(run.latency_ms.p50),
+            ms(run.latency_ms.p99),
+            run.errors,
+            i === 0 ? `${c.recall_at_10.toFixed(3)} (${c.queries} photos)` : '',
+            i === 0 ? ms(c.exact_ms.p50) : '',
+          ]),
+        ),
+      ),
+      ...(v.fault
+        ? [
+            `→ database stopped at ${v.fault.stopped_at_s.toFixed(1)} s and restarted at ${v.fault.restarted_at_s.toFixed(1)} s of a ${v.fault.seconds.toFixed(1)} s run (${v.fault.clients} clients, ${v.fault.catalog}): answers ${Object.entries(v.fault.answers)
+                .map(([status, n]) => `${status} × ${n}`)
+                .join(', ')}; other failures ${v.fault.other_failures}; first 200 ${v.fault.recovery_ms === null ? 'never' : `${ms(v.fault.recovery_ms)} ms`} after the restart; data intact: ${v.fault.intact ? 'yes' : 'NO'}`,
+          ]
+        : []),
+    );
+  }
+
   const loads = Object.entries(r.load);
   if (loads.length) {
     out.push(

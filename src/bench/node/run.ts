@@ -18,10 +18,11 @@ import { benchPage, type PageIndex, type PageResult } from './page.js';
 import { RUN_DIR } from './paths.js';
 import { BenchServer } from './server.js';
 import { indexSize, profileDownloads, type IndexSize, type ProfileDownload } from './sizes.js';
+import { benchServerLoad, type ServerLoadResult } from './server-load.js';
 import { benchThroughput, type ThroughputResult } from './throughput.js';
 import type { Skip } from './types.js';
 
-export const PARTS = ['embed', 'ann', 'build', 'page', 'size'] as const;
+export const PARTS = ['embed', 'ann', 'build', 'page', 'size', 'server'] as const;
 export type Part = (typeof PARTS)[number];
 
 export interface BenchOptions {
@@ -64,6 +65,8 @@ export interface BenchResult {
    * about and measured again (up to `reruns` times), and the quietest attempt is the one reported.
    */
   readonly load: Partial<Record<Part, LoadWindow[]>>;
+  /** The search on PostgreSQL + pgvector (remote mode): load, recall against exact, the database stopped mid-run. */
+  readonly server: ServerLoadResult | null;
   readonly skipped: Skip[];
   readonly key_figures: KeyFigures;
 }
@@ -80,6 +83,7 @@ function settings(quick: boolean) {
         ann: { queries: 20, exactQueries: () => 20, efSearch: [16, 64, 128], rounds: 2, warmup: 1 },
         build: { profiles: ['mini'], products: 12, reps: 1, warmup: 0 },
         page: { reps: 1, warmup: 0, searches: 2 },
+        server: { photos: 4, syntheticSizes: [], clients: [2], seconds: 2, faultSeconds: 6 },
       }
     : {
         embed: { profile: 'arch', reps: 20, warmup: 3 },
@@ -87,6 +91,8 @@ function settings(quick: boolean) {
         ann: { queries: Infinity, exactQueries: (rows: number) => (rows <= 20_000 ? Infinity : rows <= 200_000 ? 50 : 10), efSearch: [16, 32, 64, 128, 256], rounds: 5, warmup: 1 },
         build: { profiles: ['mini', 'arch'], products: 160, reps: 3, warmup: 1 },
         page: { reps: 5, warmup: 1, searches: 3 },
+        // 44,441: the full Kaggle fashion catalog the demo catalog is a sample of.
+        server: { photos: 40, syntheticSizes: [44_441], clients: [1, 4, 8], seconds: 15, faultSeconds: 15 },
       };
 }
 
@@ -210,6 +216,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   let build: ThroughputResult | null = null;
   let page: PageResult | null = null;
   let sizes: BenchResult['sizes'] = null;
+  let serverLoad: ServerLoadResult | null = null;
   try {
     if (parts.has('build')) {
       const profiles = mode.build.profiles.filter((p) => p !== 'arch' || !missingArch);
@@ -266,6 +273,13 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       sizes = { indexes, downloads: profileDownloads(indexes, manifest.counts.products, appBytes) };
       done('size');
     }
+
+    if (parts.has('server')) {
+      const sizes = mode.server.syntheticSizes.map((n) => n.toLocaleString('en'));
+      progress.line(`— search server: PostgreSQL + pgvector (embedded), ${[`the ${options.quick ? 'test' : 'demo'} catalog`, ...sizes].join(' and ')}; ${mode.server.clients.join(', ')} clients × ${mode.server.seconds} s`);
+      serverLoad = await benchServerLoad({ ...mode.server, artifactsDir, queryPhotos: paths.queryPhotos, progress });
+      done('server');
+    }
   } finally {
     for (const b of browsers) await b.close().catch(() => undefined);
     await server.close();
@@ -308,6 +322,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     page,
     sizes,
     load,
+    server: serverLoad,
     skipped,
     key_figures: keyFigures,
   };

@@ -52,7 +52,26 @@ export interface BuildOptions {
   readonly search?: Partial<SearchConfig>;
   /** How many catalog images the quality gates embed again and search for. */
   readonly gateSample: number;
+  /** Embeddings other machines made for this build (`build:index --shard`): read before the embed step. */
+  readonly embeddings?: SharedEmbeddings;
   readonly progress: Progress;
+}
+
+/**
+ * Where the machines of a build spread over several share their embeddings (the database, for `--shard i/N`),
+ * keyed like the embedding cache: by model fingerprint, file content and variant.
+ */
+export interface SharedEmbeddings {
+  /** Puts every vector shared under `fingerprint` that `cache` lacks into it; how many. */
+  fill(fingerprint: string, cache: EmbeddingCache): Promise<number>;
+  /** Shares what this machine embedded. */
+  share(fingerprint: string, embedded: readonly EmbeddedImage[]): Promise<void>;
+}
+
+/** One machine's part of a build spread over `count`: the images at positions index − 1, index − 1 + count, …. */
+export interface Shard {
+  readonly index: number;
+  readonly count: number;
 }
 
 export interface BuildResult {
@@ -82,6 +101,7 @@ export async function buildIndex(options: BuildOptions): Promise<BuildResult> {
   const plan = await clock.time('plan', () => planBuild(options));
   const catalog = await clock.time('scan', () => scanLabelledCatalog(plan));
   const cache = openEmbeddingCache(plan);
+  if (options.embeddings) plan.log(`embeddings shared by other machines: ${await options.embeddings.fill(cacheFingerprint(cache), cache)} new to this one`);
   await recoverInterruptedBuild(plan.outDir, plan.log);
   const pool = await EmbedPool.start({
     profile: plan.profile.name,
@@ -127,6 +147,42 @@ export async function buildIndex(options: BuildOptions): Promise<BuildResult> {
     await pool.close();
     await rm(staging, { recursive: true, force: true });
   }
+}
+
+/**
+ * One machine's slice of a build spread over several: plan, scan, and embed the images of `shard` only (cached by
+ * content as ever), then share them; the final `buildIndex` with the same `embeddings` finds them all and writes,
+ * checks and publishes the build.
+ */
+export async function embedShard(options: Omit<BuildOptions, 'outDir'>, shard: Shard, embeddings: SharedEmbeddings): Promise<{ embedded: number; cached: number; skipped: number }> {
+  if (!(Number.isInteger(shard.count) && shard.count >= 1 && Number.isInteger(shard.index) && shard.index >= 1 && shard.index <= shard.count)) {
+    throw new BuildError(`a shard is i/N with 1 ≤ i ≤ N, got ${shard.index}/${shard.count}`);
+  }
+  const plan = await planBuild({ ...options, outDir: '' }); // a shard writes no artifacts
+  const catalog = await scanLabelledCatalog(plan);
+  const slice = catalog.images.filter((_, i) => i % shard.count === shard.index - 1);
+  plan.log(`shard ${shard.index}/${shard.count}: ${slice.length} of ${catalog.images.length} images`);
+  const cache = openEmbeddingCache(plan);
+  const pool = await EmbedPool.start({
+    profile: plan.profile.name,
+    assetsDir: plan.assetsDir,
+    augmentCopies: plan.index.augmentCopies,
+    framing: plan.index.framing,
+    workers: plan.workers,
+  });
+  try {
+    const result = await embedImages(plan, slice, pool, cache);
+    await embeddings.share(cacheFingerprint(cache), result.embedded);
+    return { embedded: result.embedded.length, cached: result.cached, skipped: result.skipped.length };
+  } finally {
+    cache.close();
+    await pool.close();
+  }
+}
+
+/** The cache file's name: a digest of everything that changes the vectors (models, pre-processing, augmentations). */
+function cacheFingerprint(cache: EmbeddingCache): string {
+  return basename(cache.path, '.bin');
 }
 
 /** Seconds per named step, for the stats (the writing of graphs and files counts as "hnsw"). */

@@ -5,14 +5,27 @@ import type { Framing } from '../../imaging/shared/preprocess.js';
 import { embedImages, queryReduction, type ImageEmbedders, type ImageEmbedding } from '../../models/shared/embed.js';
 import type { TextEmbedder } from '../../models/shared/embedders.js';
 import { normalize } from '../../vectors/shared/vector.js';
-import { searchCatalog, searchCatalogByText, type SearchRequest } from './policy.js';
+import { searchCatalog, searchCatalogByText, type QueryVectors, type SearchRequest, type TextQuery } from './policy.js';
 import { assertJsonSafe, blankWords, errorResponse, type SearchResponse } from './response.js';
 import type { CatalogSource } from './source.js';
 
-/** What only words need: the CLIP text tower, and a source that can score product names. Photo search needs neither. */
+/**
+ * Where embedded queries are answered: the shared policy over a catalog source (the page, the CLI), or a shop's
+ * search API (remote mode), which runs that same policy over its database.
+ */
+export interface QueryAnswerer {
+  photo(query: QueryVectors, request: SearchRequest): Promise<SearchResponse>;
+  text(query: TextQuery, request: SearchRequest): Promise<SearchResponse>;
+}
+
+export function policyAnswerer(source: CatalogSource): QueryAnswerer {
+  return { photo: (query, request) => searchCatalog(source, query, request), text: (query, request) => searchCatalogByText(source, query, request) };
+}
+
+/** What only words need: the CLIP text tower, and an answerer that can score product names. Photo search needs neither. */
 export interface TextSide {
   readonly embedder: TextEmbedder;
-  readonly source: CatalogSource;
+  readonly answerer: QueryAnswerer;
 }
 
 /** What differs between the runtimes: how a photo becomes pixels, and where the text side comes from. */
@@ -37,7 +50,7 @@ export class SearchEngine<Photo, Listener = never, Text extends TextSide = TextS
   private textSide: Promise<Text> | null = null;
 
   constructor(
-    private readonly source: CatalogSource,
+    private readonly answerer: QueryAnswerer,
     /** How query photos are framed: as the catalog's products were (the index records it). */
     private readonly framing: Framing,
     private readonly embedders: ImageEmbedders,
@@ -68,7 +81,7 @@ export class SearchEngine<Photo, Listener = never, Text extends TextSide = TextS
         throw error;
       }
       const query = words ? { ...embedding, modifier: await embedText(words.embedder, modifier!) } : embedding;
-      return jsonSafe(await searchCatalog(this.source, query, request));
+      return jsonSafe(await this.answerer.photo(query, request));
     });
   }
 
@@ -76,8 +89,8 @@ export class SearchEngine<Photo, Listener = never, Text extends TextSide = TextS
   async searchText(text: string, request: SearchRequest = {}): Promise<SearchResponse> {
     const blank = blankWords(text);
     if (blank) return blank;
-    const { embedder, source } = await this.loadText();
-    return this.exclusive(async () => jsonSafe(await searchCatalogByText(source, { text, vector: await embedText(embedder, text) }, request)));
+    const { embedder, answerer } = await this.loadText();
+    return this.exclusive(async () => jsonSafe(await answerer.text({ text, vector: await embedText(embedder, text) }, request)));
   }
 
   /** A photo's unit semantic and visual embeddings. */

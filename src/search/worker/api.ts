@@ -17,7 +17,9 @@ export type LoadPart = 'engine' | 'text';
 
 export type LoadEvent =
   | { readonly kind: 'file'; readonly part: LoadPart; readonly file: FileProgress; readonly overall: Overall }
-  | { readonly kind: 'warming-up' };
+  | { readonly kind: 'warming-up' }
+  /** Sent as soon as the manifest says so, before any model downloads: searches will go to this API. */
+  | { readonly kind: 'remote'; readonly api: string };
 
 /** The text side (CLIP text encoder, tokenizer, product-name vectors), loaded on the first query with words. */
 export interface TextModelInfo extends DownloadSummary {
@@ -45,6 +47,11 @@ export interface EngineInfo {
     readonly scannedExactly: readonly string[];
   };
   readonly timings: { readonly loadMs: number; readonly warmUpMs: number };
+  /**
+   * Remote mode (the deployment's manifest says so): the shop's search API that the query vectors are sent to,
+   * as a URL; null when the catalog is searched on this device.
+   */
+  readonly remote: string | null;
 }
 
 export interface SearchWorkerApi {

@@ -12,13 +12,14 @@ import type { EncoderRecord, EncoderSpec, ImageEncoderSpec } from '../../models/
 import { chooseRuntime, type InferenceRuntime } from '../../models/worker/runtime.js';
 import { scoringOf } from '../shared/scoring.js';
 import { openCatalog, readProductTexts, type OpenHnsw, type SearchCatalog } from '../shared/catalog.js';
-import { SearchEngine, type EngineRuntime, type TextSide } from '../shared/engine.js';
+import { policyAnswerer, SearchEngine, type EngineRuntime, type QueryAnswerer, type TextSide } from '../shared/engine.js';
 import { searchCatalog } from '../shared/policy.js';
-import { catalogSource, type CatalogSource } from '../shared/source.js';
+import { catalogSource } from '../shared/source.js';
 import type { EngineInfo, LoadEvent, TextModelInfo } from './api.js';
+import { openRemote } from './remote.js';
 
 /** Parallel downloads: enough to hide latency, few enough that the first files finish early. */
-const PARALLEL_DOWNLOADS = 4;
+export const PARALLEL_DOWNLOADS = 4;
 
 async function fetchManifest(dataBase: URL): Promise<ArtifactManifest> {
   const url = new URL(`artifacts/${MANIFEST_FILE}`, dataBase);
@@ -42,7 +43,7 @@ function artifactDownloads(manifest: ArtifactManifest, dataBase: URL): VerifiedF
   return manifest.files.filter((f) => f.path !== manifest.vectors.text.file).map((f) => artifactDownload(f, dataBase));
 }
 
-function modelDownload(record: EncoderRecord<EncoderSpec>, file: string, dataBase: URL): VerifiedFile {
+export function modelDownload(record: EncoderRecord<EncoderSpec>, file: string, dataBase: URL): VerifiedFile {
   const pinned = record.files[file];
   if (!pinned) throw new Error(`the manifest pins no file for model ${record.model}/${file}`);
   const path = `models/${record.model}/${file}`;
@@ -50,7 +51,7 @@ function modelDownload(record: EncoderRecord<EncoderSpec>, file: string, dataBas
 }
 
 /** What only words need: the CLIP text encoder, its tokenizer, and the product-name vectors. */
-function textDownloads(manifest: ArtifactManifest, dataBase: URL) {
+export function textDownloads(manifest: ArtifactManifest, dataBase: URL) {
   const record = manifest.models.textSemantic;
   return {
     model: modelDownload(record, record.spec.file, dataBase),
@@ -61,7 +62,7 @@ function textDownloads(manifest: ArtifactManifest, dataBase: URL) {
 }
 
 /** Every file of this build, downloaded yet or not: what the cache keeps when it drops earlier builds' files. */
-function currentChecksums(manifest: ArtifactManifest, dataBase: URL): Set<string> {
+export function currentChecksums(manifest: ArtifactManifest, dataBase: URL): Set<string> {
   const { imageSemantic, visual } = manifest.models;
   const files = [
     modelDownload(imageSemantic, imageSemantic.spec.file, dataBase),
@@ -73,11 +74,11 @@ function currentChecksums(manifest: ArtifactManifest, dataBase: URL): Set<string
 }
 
 /** A mid-grey square: the warm-up input (any image compiles the same kernels). */
-const WARM_UP_IMAGE = { width: 224, height: 224, data: new Uint8Array(224 * 224 * 4).fill(128) };
+export const WARM_UP_IMAGE = { width: 224, height: 224, data: new Uint8Array(224 * 224 * 4).fill(128) };
 
-type LoadListener = (event: LoadEvent) => void;
+export type LoadListener = (event: LoadEvent) => void;
 
-interface WorkerTextSide extends TextSide {
+export interface WorkerTextSide extends TextSide {
   readonly info: TextModelInfo;
 }
 
@@ -87,19 +88,20 @@ interface WorkerTextSide extends TextSide {
  * on the first query with words.
  */
 export class WorkerSearchEngine extends SearchEngine<Blob, LoadListener, WorkerTextSide> {
-  private constructor(
-    source: CatalogSource,
+  constructor(
+    answerer: QueryAnswerer,
     framing: Framing,
     embedders: ImageEmbedders,
     runtime: EngineRuntime<Blob, LoadListener, WorkerTextSide>,
     readonly info: EngineInfo,
   ) {
-    super(source, framing, embedders, runtime);
+    super(answerer, framing, embedders, runtime);
   }
 
   static async open(dataBase: URL, onEvent: LoadListener): Promise<WorkerSearchEngine> {
     const started = performance.now();
     const [manifest, runtime, cache] = await Promise.all([fetchManifest(dataBase), chooseRuntime(), FileCache.open()]);
+    if (manifest.remote) return openRemote(manifest, manifest.remote, dataBase, { runtime, cache, onEvent, started });
     const { imageSemantic, visual } = manifest.models;
     const models = {
       imageSemantic: modelDownload(imageSemantic, imageSemantic.spec.file, dataBase),
@@ -158,9 +160,10 @@ export class WorkerSearchEngine extends SearchEngine<Blob, LoadListener, WorkerT
       absentCategories: manifest.prompts.categories.filter((c) => !stocked.has(categoryKey(c))).sort((a, b) => a.localeCompare(b)),
       files: { ...downloads.summary(), notCached, scannedExactly },
       timings: { loadMs: now - started, warmUpMs: now - warmUpStarted },
+      remote: null,
     };
     const engineRuntime = { decode: decodeImageBlob, openText: (listener?: LoadListener) => openText(catalog, dataBase, runtime, cache, listener) };
-    return new WorkerSearchEngine(source, manifest.index.framing, embedders, engineRuntime, info);
+    return new WorkerSearchEngine(policyAnswerer(source), manifest.index.framing, embedders, engineRuntime, info);
   }
 }
 
@@ -190,5 +193,5 @@ async function openText(
     readProductTexts(manifest, () => downloads.get(files.productTexts.path)),
   ]);
   const notCached = await cache.persist(currentChecksums(manifest, dataBase));
-  return { embedder, source: catalogSource(catalog, productTexts), info: { ...downloads.summary(), notCached, loadMs: performance.now() - started } };
+  return { embedder, answerer: policyAnswerer(catalogSource(catalog, productTexts)), info: { ...downloads.summary(), notCached, loadMs: performance.now() - started } };
 }
