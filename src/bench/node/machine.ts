@@ -61,3 +61,20 @@ export const BUSY_PER_CORE = { before: 0.5, after: 1.25 } as const;
 export function wasBusy(start: number, end: number, cores: number): boolean {
   return start > BUSY_PER_CORE.before * cores || end > BUSY_PER_CORE.after * cores;
 }
+
+/**
+ * Waits, up to `maxSeconds`, for the 1-minute load average to fall to the "not busy" level before a part starts.
+ * The average decays over about a minute, so right after a part (or the index build before it) it still counts the
+ * bench's own work: without this wait every rerun would start "busy" even on an idle machine. Returns the load then.
+ */
+export async function settledLoad(cores: number, maxSeconds: number, onWait: (load: number) => void): Promise<number> {
+  const deadline = performance.now() + maxSeconds * 1000;
+  let load = loadNow();
+  if (load <= BUSY_PER_CORE.before * cores || maxSeconds <= 0) return load;
+  onWait(load);
+  while (load > BUSY_PER_CORE.before * cores && performance.now() < deadline) {
+    await new Promise((wake) => setTimeout(wake, 5000));
+    load = loadNow();
+  }
+  return load;
+}

@@ -12,7 +12,7 @@ import { readManifest } from '../../artifacts/node/read.js';
 import { benchAnn, type AnnResult } from './ann.js';
 import { BenchPage, buildBenchPage, launchChromium } from './browser.js';
 import { benchEmbedding, type BenchPhoto, type EmbeddingResult } from './embedding.js';
-import { loadNow, machineInfo, wasBusy, type LoadWindow, type MachineInfo } from './machine.js';
+import { loadNow, machineInfo, settledLoad, wasBusy, type LoadWindow, type MachineInfo } from './machine.js';
 import { phonePhoto } from './phone-photo.js';
 import { benchPage, type PageIndex, type PageResult } from './page.js';
 import { RUN_DIR } from './paths.js';
@@ -80,6 +80,7 @@ function settings(quick: boolean) {
     ? {
         embed: { profile: 'mini', reps: 3, warmup: 1 },
         reruns: 0,
+        settleSeconds: 0,
         ann: { queries: 20, exactQueries: () => 20, efSearch: [16, 64, 128], rounds: 2, warmup: 1 },
         build: { profiles: ['mini'], products: 12, reps: 1, warmup: 0 },
         page: { reps: 1, warmup: 0, searches: 2 },
@@ -88,6 +89,8 @@ function settings(quick: boolean) {
     : {
         embed: { profile: 'arch', reps: 20, warmup: 3 },
         reruns: 2,
+        // A 1-minute load average falls from 2 to 1 in about 40 s once the bench's own work stops.
+        settleSeconds: 120,
         ann: { queries: Infinity, exactQueries: (rows: number) => (rows <= 20_000 ? Infinity : rows <= 200_000 ? 50 : 10), efSearch: [16, 32, 64, 128, 256], rounds: 5, warmup: 1 },
         build: { profiles: ['mini', 'arch'], products: 160, reps: 3, warmup: 1 },
         page: { reps: 5, warmup: 1, searches: 3 },
@@ -170,7 +173,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const timed = async <T>(part: Part, measure: () => Promise<T>): Promise<T> => {
     const attempts: { window: LoadWindow; result: T }[] = [];
     for (;;) {
-      const start = loadNow();
+      const start = await settledLoad(machine.cores, mode.settleSeconds, (now) => progress.line(`  ${part}: waiting up to ${mode.settleSeconds} s for the load average (${now.toFixed(2)}) to settle`));
       const result = await measure();
       const end = loadNow();
       const window = { start, end, busy: wasBusy(start, end, machine.cores) };
