@@ -30,6 +30,8 @@ whose file name is a catalog product id, and the most frequent category errors. 
   --sweep                also sweep the semantic/visual weight (0-1, weighted and RRF fusion) and the confidence
                          threshold (0-1), and plot precision@5 and the needs_confirmation rate against them
   --plot <file.svg>      where to write the sweep plot (default: next to --out, <name>.svg)
+  --cache <dir>          query embeddings kept between runs, by file content and model (default
+                         .cache/query-embeddings; --no-cache embeds every photo again)
   -h, --help             this text`;
 
 async function labelMapOption(value: string | undefined): Promise<LabelMap> {
@@ -59,6 +61,8 @@ await runCli('eval', USAGE, async (argv) => {
       out: { type: 'string' },
       sweep: { type: 'boolean', default: false },
       plot: { type: 'string' },
+      cache: { type: 'string', default: join(PROJECT_ROOT, '.cache/query-embeddings') },
+      'no-cache': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -83,6 +87,7 @@ await runCli('eval', USAGE, async (argv) => {
     artifactsDir: values.artifacts,
     sweep: values.sweep,
     progress,
+    cacheDir: values['no-cache'] ? null : resolve(values.cache),
   });
   const { sweep: swept, per_query, ...metrics } = result;
   const output: EvalOutput = { ...metrics, ...(swept && { sweep: { ...swept, plot: plotPath } }), per_query };

@@ -9,6 +9,7 @@ import { labelMapToJson, type LabelMap } from '../shared/labels.js';
 import { grid } from '../shared/metrics.js';
 import { DEFINITIONS, type EvalOutput } from '../shared/report.js';
 import { loadIndexEmbedders } from '../../models/node/load.js';
+import { EmbeddingCache } from '../../index/node/embedding-cache.js';
 import { defaultLabelsPath, embedQueryPhotos, findQueryPhotos, readQueryLabels } from './queries.js';
 
 export interface EvalRunOptions {
@@ -20,10 +21,15 @@ export interface EvalRunOptions {
   readonly artifactsDir: string;
   readonly sweep: boolean;
   readonly progress: Progress;
+  /** Where query embeddings are kept between runs (null: embed every photo every run). */
+  readonly cacheDir?: string | null;
   /** Semantic weights and thresholds the sweep tries. */
   readonly weightGrid?: readonly number[];
   readonly thresholdGrid?: readonly number[];
 }
+
+/** Bump when the way query photos are decoded or embedded changes: cached query vectors are then made again. */
+const QUERY_RECIPE = 1;
 
 export type EvalResult = Omit<EvalOutput, 'sweep'> & { readonly sweep?: SweepReport };
 
@@ -40,7 +46,20 @@ export async function runEvaluation(options: EvalRunOptions): Promise<EvalResult
   const catalog = await openCatalogDir(options.artifactsDir);
   const { manifest } = catalog;
   const embedders = await loadIndexEmbedders(manifest.models, { threads: Math.max(1, Math.min(4, availableParallelism())) });
-  const { embedded, unreadable } = await embedQueryPhotos(embedders, photos, manifest.index.framing, progress);
+  const cache = options.cacheDir
+    ? EmbeddingCache.open(
+        options.cacheDir,
+        { queries: QUERY_RECIPE, imageSemantic: manifest.models.imageSemantic, visual: manifest.models.visual, framing: manifest.index.framing },
+        { semantic: manifest.vectors.semantic.dim, visual: manifest.vectors.visual.dim },
+      )
+    : null;
+  let embeddedPhotos;
+  try {
+    embeddedPhotos = await embedQueryPhotos(embedders, photos, manifest.index.framing, progress, { cache });
+  } finally {
+    cache?.close();
+  }
+  const { embedded, unreadable } = embeddedPhotos;
   for (const u of unreadable) progress.warn(u.reason);
 
   const queries: EvalQuery[] = embedded.map(({ photo, vectors }) => ({
