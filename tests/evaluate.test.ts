@@ -206,6 +206,7 @@ describe('sweep', () => {
       sweep: { ...result, plot: '/tmp/x.svg' },
       setup: {
         queries_dir: '/q',
+        every: 1,
         labels: '/q/styles.csv',
         label_column: 'articleType',
         label_map: {},

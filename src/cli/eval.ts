@@ -30,6 +30,9 @@ whose file name is a catalog product id, and the most frequent category errors. 
   --sweep                also sweep the semantic/visual weight (0-1, weighted and RRF fusion) and the confidence
                          threshold (0-1), and plot precision@5 and the needs_confirmation rate against them
   --plot <file.svg>      where to write the sweep plot (default: next to --out, <name>.svg)
+  --ablation             also measure each technique that reads shoppers' photos alone (near_identical,
+                         shopper_reading, per_query_fusion, calibrated_confidence): all off, each alone, all on
+  --every <n>            only every n-th photo (sorted by path): a fixed subsample for quick iterations
   --cache <dir>          query embeddings kept between runs, by file content and model (default
                          .cache/query-embeddings; --no-cache embeds every photo again)
   -h, --help             this text`;
@@ -63,6 +66,8 @@ await runCli('eval', USAGE, async (argv) => {
       plot: { type: 'string' },
       cache: { type: 'string', default: join(PROJECT_ROOT, '.cache/query-embeddings') },
       'no-cache': { type: 'boolean', default: false },
+      ablation: { type: 'boolean', default: false },
+      every: { type: 'string', default: '1' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -71,6 +76,8 @@ await runCli('eval', USAGE, async (argv) => {
   if (values.plot && !values.sweep) throw new UsageError('--plot needs --sweep');
   if (values.labels !== undefined && !existsSync(values.labels)) throw new Error(`labels file ${values.labels} does not exist`);
   const labelMap = await labelMapOption(values['label-map']);
+  const every = Number(values.every);
+  if (!Number.isInteger(every) || every < 1) throw new UsageError(`--every must be a whole number ≥ 1, got "${values.every}"`);
 
   const toStdout = values.out === '-';
   const outPath = toStdout ? null : resolve(values.out ?? join(PROJECT_ROOT, 'eval-results', `eval-${timestamp()}.json`));
@@ -88,6 +95,8 @@ await runCli('eval', USAGE, async (argv) => {
     sweep: values.sweep,
     progress,
     cacheDir: values['no-cache'] ? null : resolve(values.cache),
+    ablation: values.ablation,
+    every,
   });
   const { sweep: swept, per_query, ...metrics } = result;
   const output: EvalOutput = { ...metrics, ...(swept && { sweep: { ...swept, plot: plotPath } }), per_query };

@@ -50,6 +50,11 @@ export interface SearchResponse {
    * semantic space; or words ↔ product photo + name.
    */
   readonly fusion: 'weighted' | 'rrf' | 'semantic' | 'composed' | 'text';
+  /**
+   * Photo searches ranked by a fusion (`weighted`, `rrf`): the semantic and visual weights this photo was fused with
+   * (the index's, or those the policy picked for a photo unlike the catalog's).
+   */
+  readonly fusion_weights?: { readonly semantic: number; readonly visual: number };
 }
 
 export function errorResponse(message: string): SearchResponse {
