@@ -104,7 +104,7 @@ await runCli('eval', USAGE, async (argv) => {
   if (output.sweep && plotPath) {
     await mkdir(dirname(plotPath), { recursive: true });
     const title = `Vitrine eval: ${output.labelled} labelled photos of ${output.setup.queries_dir.split(/[\\/]/).slice(-2).join('/')} vs ${output.setup.products.toLocaleString('en')} products`;
-    await writeFile(plotPath, sweepChart(output.sweep, title));
+    await writeFile(plotPath, sweepChart(output.sweep, title, output.calibration));
   }
   const json = `${JSON.stringify(output, null, 2)}\n`;
   if (outPath) {
