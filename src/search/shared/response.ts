@@ -55,6 +55,11 @@ export interface SearchResponse {
    * (the index's, or those the policy picked for a photo unlike the catalog's).
    */
   readonly fusion_weights?: { readonly semantic: number; readonly visual: number };
+  /**
+   * Photo searches: where the garment seems to be (src/imaging/shared/garment.ts), as shares of the upright photo's
+   * width and height; absent when nothing stands out from the background.
+   */
+  readonly garment_region?: { readonly x: number; readonly y: number; readonly width: number; readonly height: number };
 }
 
 export function errorResponse(message: string): SearchResponse {
