@@ -199,7 +199,7 @@ export class PhotoCrop {
     if (!box || !image || event.altKey || event.ctrlKey || event.metaKey) return;
     if (isArrow(event.key)) {
       this.box = nudgeBox(box, event.key, event.shiftKey, image);
-      this.suggested = false;
+      this.takeOver();
       this.placeBox();
       clearTimeout(this.settleTimer);
       this.settleTimer = setTimeout(() => this.box && this.announce(describeBox(this.box, image)), SETTLE_MS);
@@ -255,9 +255,15 @@ export class PhotoCrop {
       this.placeBox();
     }
     if (unchanged || tooSmall) return;
-    this.suggested = false;
+    this.takeOver();
     this.announce(describeBox(box, image));
     void this.searchArea();
+  }
+
+  /** The shopper changed the box: it is theirs now, no longer the engine's guess. */
+  private takeOver(): void {
+    this.suggested = false;
+    this.suggestedHint.hidden = true;
   }
 
   private announce(text: string): void {
