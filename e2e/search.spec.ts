@@ -103,7 +103,7 @@ test('a photo the classifier is unsure about asks for confirmation; a guess narr
   const grey = await sharp({ create: { width: 300, height: 400, channels: 3, background: '#808080' } }).png().toBuffer();
   await searched(page, () => dropPhoto(page, { name: 'grey.png', mimeType: 'image/png', buffer: grey }));
   await expect(status(page)).toHaveAttribute('data-status', 'needs_confirmation');
-  await expect(status(page)).toContainText("We aren't sure what this is — here are visual matches");
+  await expect(status(page)).toContainText("This photo doesn't look much like anything in this shop, so we aren't sure what it is");
   await expect(cards(page)).toHaveCount(8);
   const question = page.getByRole('group', { name: /^Is this .+\?$/ });
   const yes = question.getByRole('button', { name: /^Yes, search / });
