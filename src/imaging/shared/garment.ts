@@ -37,24 +37,27 @@ export function locateGarment(image: Pixels): GarmentRegion | null {
   // Transparency reads as white, as the towers see it.
   const { width, height, data } = flattenOnWhite(image);
   if (width < 4 * BORDER || height < 4 * BORDER) return null;
-  const at = (x: number, y: number, c: number) => data[(y * width + x) * 3 + c]!;
-
-  const border: number[][] = [[], [], []];
+  // The background: the median of each channel over the border (counted in histograms, no sorting).
+  const histograms = [new Uint32Array(256), new Uint32Array(256), new Uint32Array(256)];
+  let borderPixels = 0;
   for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      if (x >= BORDER && x < width - BORDER && y >= BORDER && y < height - BORDER) continue;
-      for (let c = 0; c < 3; c++) border[c]!.push(at(x, y, c));
+    const inner = y >= BORDER && y < height - BORDER;
+    for (let x = 0; x < width; x += inner && x === BORDER - 1 ? width - 2 * BORDER + 1 : 1) {
+      const i = (y * width + x) * 3;
+      histograms[0]![data[i]!]!++;
+      histograms[1]![data[i + 1]!]!++;
+      histograms[2]![data[i + 2]!]!++;
+      borderPixels++;
     }
   }
-  const background = border.map((values) => values.sort((a, b) => a - b)[values.length >> 1]!);
+  const [r0, g0, b0] = histograms.map((h) => median(h, borderPixels)) as [number, number, number];
 
   const columns = new Uint32Array(width);
   const rows = new Uint32Array(height);
   let subject = 0;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const distance = Math.abs(at(x, y, 0) - background[0]!) + Math.abs(at(x, y, 1) - background[1]!) + Math.abs(at(x, y, 2) - background[2]!);
-      if (distance > SUBJECT_DISTANCE) {
+  for (let y = 0, i = 0; y < height; y++) {
+    for (let x = 0; x < width; x++, i += 3) {
+      if (Math.abs(data[i]! - r0) + Math.abs(data[i + 1]! - g0) + Math.abs(data[i + 2]! - b0) > SUBJECT_DISTANCE) {
         columns[x]!++;
         rows[y]!++;
         subject++;
@@ -74,6 +77,17 @@ export function locateGarment(image: Pixels): GarmentRegion | null {
   const bottom = Math.min(height, Math.ceil(y1 + 1 + my));
   const region = { x: left / width, y: top / height, width: (right - left) / width, height: (bottom - top) / height };
   return region.width * region.height > WHOLE_PHOTO ? null : region;
+}
+
+/** The lower median of `count` values counted in a 256-bin histogram. */
+function median(histogram: Uint32Array, count: number): number {
+  const rank = (count - 1) >> 1;
+  let seen = 0;
+  for (let v = 0; v < 256; v++) {
+    seen += histogram[v]!;
+    if (seen > rank) return v;
+  }
+  return 255;
 }
 
 /** First and last index of a histogram holding more than SPECK of its largest count. */
