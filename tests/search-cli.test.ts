@@ -79,7 +79,9 @@ describe('npm run search', () => {
     const { response } = search(join(DEMO_IMAGES_DIR, '10108.jpg'));
     expect(response.status).toBe('fallback');
     expect(response.predicted_category).toBe(ABSENT_CATEGORY);
-    expect(response.confidence).toBeGreaterThan(0.8);
+    // The classifier gives it most of its say; the calibrated confidence (how often such a guess is right) clears the threshold.
+    expect(response.category_candidates[0]!.confidence).toBeGreaterThan(0.8);
+    expect(response.confidence).toBeGreaterThanOrEqual(0.3);
     expect(response.category_used).toBeNull();
     expect(response.message).toBe(`${ABSENT_CATEGORY} not in stock — showing closest items`);
     expect(response.fusion).toBe('semantic');
