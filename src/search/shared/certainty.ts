@@ -35,15 +35,11 @@ export interface PhotoAssessment {
   readonly guesses: CategoryGuess[];
   /** How likely the first guess is right: calibrated by the confidence model when the index has one. */
   readonly confidence: number;
-  /** The catalog product the photo is (nearIdenticalSimilarity), or null. */
-  readonly nearIdentical: Product | null;
-  /** likenessOf the photo's nearest product's similarity; below 0 the photo is unlike the catalog's photos. */
-  readonly likeness: number;
   /** Whether the photo was read as a catalog-like one (always, when the index has no shopperPhotos settings). */
   readonly catalogLike: boolean;
   /** The semantic and visual weights this photo's results are fused with. */
   readonly weights: FusionWeights;
-  /** What the confidence model read (null for a near-identical photo, which needs none). */
+  /** What the confidence model read (null for a photo near-identical to a product: the rule decides it). */
   readonly features: ConfidenceFeatures | null;
 }
 
@@ -63,30 +59,30 @@ export async function assessPhoto(
     limit: config.neighborVotes,
     second: { space: 'visual', vector: query.visual },
   });
-  let closest: (typeof nearest)[number] | null = null;
+  // The closest product by both signals (the near-identical rule), and the highest semantic similarity (likeness).
+  let closest: { product: Product; similarity: number } | null = null;
   let nearestSemantic = -1;
   for (const c of nearest) {
     nearestSemantic = Math.max(nearestSemantic, c.semantic);
-    if (closest === null || c.semantic + c.visual > closest.semantic + closest.visual) closest = c;
+    const similarity = (c.semantic + c.visual) / 2;
+    if (closest === null || similarity > closest.similarity) closest = { product: c.product, similarity };
   }
   const likeness = likenessOf(nearestSemantic, source.info.calibration.catalogLikeness);
   const shopper = config.shopperPhotos !== null && likeness < 0 ? config.shopperPhotos : null;
   const reading = await readCategory(source, query.semantic, shopper ?? config);
-  const weights = shopper?.weights ?? config.weights;
 
-  const identical = closest !== null && config.nearIdenticalSimilarity !== null ? (closest.semantic + closest.visual) / 2 : -1;
-  if (closest !== null && config.nearIdenticalSimilarity !== null && identical >= config.nearIdenticalSimilarity) {
+  if (closest !== null && config.nearIdenticalSimilarity !== null && closest.similarity >= config.nearIdenticalSimilarity) {
     const category = closest.product.category;
     const guesses = [
-      { category, confidence: identical, in_catalog: true },
+      { category, confidence: closest.similarity, in_catalog: true },
       ...reading.guesses.filter((g) => categoryKey(g.category) !== categoryKey(category)),
     ];
-    return { guesses, confidence: identical, nearIdentical: closest.product, likeness, catalogLike: true, weights: config.weights, features: null };
+    return { guesses, confidence: closest.similarity, catalogLike: true, weights: config.weights, features: null };
   }
 
   const top = reading.guesses[0]!;
   const agrees = reading.zeroShotBest !== null && reading.neighboursBest !== null && categoryKey(reading.zeroShotBest) === categoryKey(reading.neighboursBest);
   const features: ConfidenceFeatures = { topShare: top.confidence, likeness, agreement: agrees ? 1 : 0 };
   const confidence = config.confidenceModel ? calibratedConfidence(config.confidenceModel, features) : top.confidence;
-  return { guesses: reading.guesses, confidence, nearIdentical: null, likeness, catalogLike: shopper === null, weights, features };
+  return { guesses: reading.guesses, confidence, catalogLike: shopper === null, weights: shopper?.weights ?? config.weights, features };
 }

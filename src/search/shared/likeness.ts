@@ -6,7 +6,7 @@ import { dot } from '../../vectors/shared/vector.js';
  * Products whose nearest neighbour the build measures. Each is compared with every product, so the cost grows with
  * the catalog only linearly (500 × 44,441 products × 512 dimensions: about ten seconds on one core).
  */
-export const LIKENESS_SAMPLE = 500;
+const LIKENESS_SAMPLE = 500;
 
 /**
  * The catalog's own nearest-neighbour similarities (leave one out: a product against every other one), over a seeded
