@@ -9,7 +9,7 @@ import { expect, test, type BrowserContext, type Page, type TestInfo } from '@pl
 import sharp from 'sharp';
 import { testCatalogIds } from '../src/index/node/sample-index.js';
 import { testManifest } from './edited-index.js';
-import { cardIds, cards, catalogPhoto, dropPhoto, queryPhoto, saveScreenshot, searched, type PhotoFile } from './vitrine.js';
+import { cardIds, cards, catalogPhoto, dropPhoto, halfJeansHalfTshirt, queryPhoto, saveScreenshot, searched, type PhotoFile } from './vitrine.js';
 
 const WCAG_A_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'];
 /** WCAG 2.5.8 (AA): pointer targets at least 24 × 24 CSS px. */
@@ -334,8 +334,8 @@ test('the keyboard alone: Tab stops in reading order with a visible ring, and ev
   await expect(page.locator('#crop-start')).toBeFocused();
 
   // The question when unsure: its answers are buttons and a select in the Tab order.
-  const grey = await greyPhoto();
-  await searched(page, () => page.locator('#photo').setInputFiles(grey));
+  const unsure = await halfJeansHalfTshirt();
+  await searched(page, () => page.locator('#photo').setInputFiles(unsure));
   await expect(page.locator('#status')).toHaveAttribute('data-status', 'needs_confirmation');
   const yes = page.getByRole('button', { name: /^Yes, search / });
   const guess = (await yes.textContent())!.replace('Yes, search ', '');

@@ -1,5 +1,4 @@
 import { expect, test, type FileChooser } from '@playwright/test';
-import sharp from 'sharp';
 import { phonePhoto } from '../src/bench/node/phone-photo.js';
 import { ABSENT_CATEGORY, demoLabels, testCatalogIds } from '../src/index/node/sample-index.js';
 import {
@@ -9,6 +8,7 @@ import {
   cards,
   catalogPhoto,
   dropPhoto,
+  halfJeansHalfTshirt,
   openVitrine,
   pastePhoto,
   photoFile,
@@ -99,11 +99,10 @@ for (const photo of QUERY_PHOTOS) {
 }
 
 test('a photo the classifier is unsure about asks for confirmation; a guess narrows the search', async ({ page }, testInfo) => {
-  // A plain grey picture: nothing in it to recognise (lossless, so Node and the browser see the same pixels).
-  const grey = await sharp({ create: { width: 300, height: 400, channels: 3, background: '#808080' } }).png().toBuffer();
-  await searched(page, () => dropPhoto(page, { name: 'grey.png', mimeType: 'image/png', buffer: grey }));
+  await searched(page, async () => dropPhoto(page, await halfJeansHalfTshirt()));
   await expect(status(page)).toHaveAttribute('data-status', 'needs_confirmation');
-  await expect(status(page)).toContainText("We aren't sure what this is — here are visual matches");
+  // Unlike any single catalog photo, and the page says so in plain words.
+  await expect(status(page)).toContainText("This photo doesn't look much like anything in this shop, so we aren't sure what it is");
   await expect(cards(page)).toHaveCount(8);
   const question = page.getByRole('group', { name: /^Is this .+\?$/ });
   const yes = question.getByRole('button', { name: /^Yes, search / });

@@ -4,7 +4,8 @@ import type { Page, TestInfo } from '@playwright/test';
 // The type of window.__vitrine, which the tests drive.
 import type {} from '../src/page/handle.js';
 import type { EngineInfo } from '../src/search/worker/api.js';
-import { DEMO_IMAGES_DIR, QUERY_IMAGES_DIR } from '../src/index/node/sample-index.js';
+import sharp from 'sharp';
+import { DEMO_IMAGES_DIR, QUERY_IMAGES_DIR, demoLabels, testCatalogIds } from '../src/index/node/sample-index.js';
 
 import type { PhotoFile } from '../src/bench/node/page-driver.js';
 
@@ -12,6 +13,20 @@ export { dropPhoto, photoFile, searched, type PhotoFile } from '../src/bench/nod
 
 export const catalogPhoto = (id: string) => join(DEMO_IMAGES_DIR, `${id}.jpg`);
 export const queryPhoto = (id: string) => join(QUERY_IMAGES_DIR, `${id}.jpg`);
+
+/**
+ * A photo the classifier hesitates over between two stocked categories: a jeans photo and a T-shirt photo of the test
+ * catalog blended half and half (lossless, so Node and the browser see the same pixels). On the test index it asks
+ * "Is this Jeans?" with T-shirts among the other guesses.
+ */
+export async function halfJeansHalfTshirt(): Promise<PhotoFile> {
+  const labels = new Map(demoLabels().map((r) => [r.id, r.articleType]));
+  const pixels = (category: string) =>
+    sharp(catalogPhoto(testCatalogIds().find((id) => labels.get(id) === category)!)).resize(224, 224).raw().toBuffer();
+  const [jeans, tshirt] = await Promise.all([pixels('Jeans'), pixels('Tshirts')]);
+  const blend = Buffer.from(jeans.map((v, i) => Math.round((v + tshirt[i]!) / 2)));
+  return { name: 'half-jeans-half-tshirt.png', mimeType: 'image/png', buffer: await sharp(blend, { raw: { width: 224, height: 224, channels: 3 } }).png().toBuffer() };
+}
 
 /** Opens the page and waits until models and index are loaded and warmed up. */
 export async function openVitrine(page: Page): Promise<EngineInfo> {

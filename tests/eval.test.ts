@@ -96,6 +96,33 @@ describe('npm run eval (smoke, test index)', () => {
     expect(run.stderr).toMatch(/category accuracy/);
   });
 
+  it('--ablation measures each technique alone, --every takes a fixed subsample, --cache keeps the embeddings', () => {
+    const out = join(work, 'results', 'ablation.json');
+    const cache = join(work, 'cache');
+    const args = ['--queries', images, '--artifacts', TEST_ARTIFACTS_DIR, '--label-map', '{"eyewear": ["Sunglasses"]}', '--every', '2', '--cache', cache];
+    const run = evalCli([...args, '--ablation', '--out', out]);
+    expect(run.stderr).not.toMatch(STACK_LINE);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(readFileSync(out, 'utf8')) as EvalOutput;
+    expect(report.queries).toBe(4); // 8 photos, every 2nd
+    expect(report.setup.every).toBe(2);
+    expect(report.ablation!.map((r) => r.techniques.length)).toEqual([0, 1, 1, 1, 1, 4]);
+    for (const row of report.ablation!) expect(row.search_ms_p50).toBeGreaterThan(0);
+    expect(run.stdout).toMatch(/^Ablation \(techniques switched on; the others off\)$/m);
+    // The calibration: accuracy when confident, confirmation rate, the reliability curve, and the time per photo.
+    expect(report.calibration.reliability).toHaveLength(10);
+    expect(report.calibration.reliability.reduce((n, b) => n + b.queries, 0)).toBe(report.labelled);
+    expect(report.search_ms.p50).toBeGreaterThan(0);
+    expect(run.stdout).toMatch(/^reliability +.*expected calibration error/m);
+    // Embedded once: a second run reads the photos' vectors from the cache and reports the same figures.
+    const again = evalCli([...args, '--out', '-']);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/embedding query photos: 4 \/ 4 photos/);
+    const second = JSON.parse(again.stdout) as EvalOutput;
+    expect(second.category_accuracy).toBe(report.category_accuracy);
+    expect(second.precision_at_5).toEqual(report.precision_at_5);
+  });
+
   it('mistakes are one line with the way out, no stack trace', () => {
     const cases: [string[], number, RegExp][] = [
       [[], 2, /^eval: --queries is required \(see --help\)$/],
@@ -105,6 +132,7 @@ describe('npm run eval (smoke, test index)', () => {
       [['--queries', images, '--label-column', 'colour'], 1, /^eval: labels file .* has no "colour" column .*; pass --label-column <name>$/],
       [['--queries', images, '--labels', join(work, 'none.csv')], 1, /^eval: labels file .*none\.csv does not exist$/],
       [['--queries', images, '--artifacts', join(work, 'none')], 1, /^eval: no artifacts in .* — build them with: npm run build:index$/],
+      [['--queries', images, '--every', '0'], 2, /^eval: --every must be a whole number ≥ 1, got "0" \(see --help\)$/],
     ];
     for (const [args, code, message] of cases) {
       const run = evalCli(args);
@@ -118,6 +146,6 @@ describe('npm run eval (smoke, test index)', () => {
     const run = evalCli(['--help']);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^Usage: npm run eval -- --queries <dir>/);
-    for (const flag of ['--labels', '--label-column', '--label-map', '--artifacts', '--out', '--sweep', '--plot']) expect(run.stdout).toContain(flag);
+    for (const flag of ['--labels', '--label-column', '--label-map', '--artifacts', '--out', '--sweep', '--plot', '--ablation', '--every', '--cache']) expect(run.stdout).toContain(flag);
   });
 });

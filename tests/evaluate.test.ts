@@ -188,6 +188,15 @@ describe('sweep', () => {
     expect(result.best.weighted!.precision_at_5).toBe(Math.max(...result.by_weight.filter((p) => p.fusion === 'weighted').map((p) => p.precision_at_5!)));
   });
 
+  it('with the calibration, the plot adds the reliability curve as a third panel', async () => {
+    const report = await evaluateQueries(catalog, queries, { labelMap: EMPTY_LABEL_MAP });
+    const svg = sweepChart(result, 'toy', report.calibration);
+    expect(svg).toContain('reliability of the confidence');
+    expect(svg).toContain('perfectly calibrated');
+    const png = await sharp(Buffer.from(svg)).png().toBuffer();
+    expect((await sharp(png).metadata()).width).toBe(1620);
+  });
+
   it('plots to a standalone SVG that renders, and the table prints', async () => {
     const svg = sweepChart(result, 'toy <sweep> & co');
     expect(svg).toMatch(/^<\?xml[^>]*>\n<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
@@ -206,6 +215,7 @@ describe('sweep', () => {
       sweep: { ...result, plot: '/tmp/x.svg' },
       setup: {
         queries_dir: '/q',
+        every: 1,
         labels: '/q/styles.csv',
         label_column: 'articleType',
         label_map: {},

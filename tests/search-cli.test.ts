@@ -79,7 +79,9 @@ describe('npm run search', () => {
     const { response } = search(join(DEMO_IMAGES_DIR, '10108.jpg'));
     expect(response.status).toBe('fallback');
     expect(response.predicted_category).toBe(ABSENT_CATEGORY);
-    expect(response.confidence).toBeGreaterThan(0.8);
+    // The classifier gives it most of its say; the calibrated confidence (how often such a guess is right) clears the threshold.
+    expect(response.category_candidates[0]!.confidence).toBeGreaterThan(0.8);
+    expect(response.confidence).toBeGreaterThanOrEqual(0.3);
     expect(response.category_used).toBeNull();
     expect(response.message).toBe(`${ABSENT_CATEGORY} not in stock — showing closest items`);
     expect(response.fusion).toBe('semantic');
@@ -97,8 +99,9 @@ describe('npm run search', () => {
     expect(code).toBe(0);
     expect(response.status).toBe('needs_confirmation');
     expect(response.category_used).toBeNull();
-    expect(response.confidence).toBeLessThan(0.4);
-    expect(response.message).toMatch(/^We aren't sure what this is — here are visual matches/);
+    expect(response.confidence).toBeLessThan(0.3);
+    // Nothing in the catalog looks like it: the message says so in plain words.
+    expect(response.message).toMatch(/^This photo doesn't look much like anything in this shop, so we aren't sure what it is — here are the closest items/);
     expect(new Set(response.results.map((r) => r.category)).size).toBeGreaterThan(1);
     expect(response.category_candidates.length).toBe(3);
   });

@@ -30,6 +30,11 @@ whose file name is a catalog product id, and the most frequent category errors. 
   --sweep                also sweep the semantic/visual weight (0-1, weighted and RRF fusion) and the confidence
                          threshold (0-1), and plot precision@5 and the needs_confirmation rate against them
   --plot <file.svg>      where to write the sweep plot (default: next to --out, <name>.svg)
+  --ablation             also measure each technique that reads shoppers' photos alone (near_identical,
+                         shopper_reading, per_query_fusion, calibrated_confidence): all off, each alone, all on
+  --every <n>            only every n-th photo (sorted by path): a fixed subsample for quick iterations
+  --cache <dir>          query embeddings kept between runs, by file content and model (default
+                         .cache/query-embeddings; --no-cache embeds every photo again)
   -h, --help             this text`;
 
 async function labelMapOption(value: string | undefined): Promise<LabelMap> {
@@ -59,6 +64,10 @@ await runCli('eval', USAGE, async (argv) => {
       out: { type: 'string' },
       sweep: { type: 'boolean', default: false },
       plot: { type: 'string' },
+      cache: { type: 'string', default: join(PROJECT_ROOT, '.cache/query-embeddings') },
+      'no-cache': { type: 'boolean', default: false },
+      ablation: { type: 'boolean', default: false },
+      every: { type: 'string', default: '1' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -67,6 +76,8 @@ await runCli('eval', USAGE, async (argv) => {
   if (values.plot && !values.sweep) throw new UsageError('--plot needs --sweep');
   if (values.labels !== undefined && !existsSync(values.labels)) throw new Error(`labels file ${values.labels} does not exist`);
   const labelMap = await labelMapOption(values['label-map']);
+  const every = Number(values.every);
+  if (!Number.isInteger(every) || every < 1) throw new UsageError(`--every must be a whole number ≥ 1, got "${values.every}"`);
 
   const toStdout = values.out === '-';
   const outPath = toStdout ? null : resolve(values.out ?? join(PROJECT_ROOT, 'eval-results', `eval-${timestamp()}.json`));
@@ -83,6 +94,9 @@ await runCli('eval', USAGE, async (argv) => {
     artifactsDir: values.artifacts,
     sweep: values.sweep,
     progress,
+    cacheDir: values['no-cache'] ? null : resolve(values.cache),
+    ablation: values.ablation,
+    every,
   });
   const { sweep: swept, per_query, ...metrics } = result;
   const output: EvalOutput = { ...metrics, ...(swept && { sweep: { ...swept, plot: plotPath } }), per_query };
@@ -90,7 +104,7 @@ await runCli('eval', USAGE, async (argv) => {
   if (output.sweep && plotPath) {
     await mkdir(dirname(plotPath), { recursive: true });
     const title = `Vitrine eval: ${output.labelled} labelled photos of ${output.setup.queries_dir.split(/[\\/]/).slice(-2).join('/')} vs ${output.setup.products.toLocaleString('en')} products`;
-    await writeFile(plotPath, sweepChart(output.sweep, title));
+    await writeFile(plotPath, sweepChart(output.sweep, title, output.calibration));
   }
   const json = `${JSON.stringify(output, null, 2)}\n`;
   if (outPath) {

@@ -208,6 +208,9 @@ session.showIn({
   },
   answered(search) {
     showStatus(search);
+    // Unsure: show where the garment seems to be, for the shopper to correct (a box they drew stays theirs).
+    const { response } = search;
+    crop.showGarment(response.status === 'needs_confirmation' && response.garment_region ? response.garment_region : null);
     renderConfirm(confirm, search.response, session.categories, (category) => {
       categorySelect.value = category;
       session.confirmCategory(category);

@@ -54,7 +54,9 @@ export class ResultsView {
 
   private render(focusChip?: string): void {
     const { response, shown, words } = this.search!;
-    const scoring = this.scoring();
+    const indexScoring = this.scoring();
+    // A photo may have been fused with its own weights (one unlike the catalog's photos): explain by those.
+    const scoring = indexScoring && response.fusion_weights ? { ...indexScoring, weights: response.fusion_weights } : indexScoring;
     const why = (r: SearchResult) => (scoring ? describeExplanation(explainResult(r, response.fusion, scoring), words) : '');
     const kept = refine(response.results, this.refinement).slice(0, shown);
     this.list.replaceChildren(...kept.map((r) => card(r, this.catalogBase, why(r), (opener) => this.openDetails(r, why(r), opener))));

@@ -1,6 +1,6 @@
 import { ExactIndex } from '../../src/ann/shared/ann.js';
 import { categoryKey } from '../../src/catalog/shared/taxonomy.js';
-import type { ArtifactManifest, Product } from '../../src/artifacts/shared/format.js';
+import type { ArtifactManifest, CatalogLikeness, Product } from '../../src/artifacts/shared/format.js';
 import type { CategoryScope, SearchCatalog } from '../../src/search/shared/catalog.js';
 import { catalogSource, type CatalogSource } from '../../src/search/shared/source.js';
 import type { SearchConfig } from '../../src/artifacts/shared/config.js';
@@ -21,6 +21,9 @@ export const TOY_SEARCH_CONFIG: SearchConfig = {
   efSearch: 50,
   composeTextWeight: 1,
   textPhotoWeight: 0.5,
+  nearIdenticalSimilarity: null,
+  shopperPhotos: null,
+  confidenceModel: null,
 };
 
 export function toyProduct(id: string, category: string, name: string | null = null): Product {
@@ -48,6 +51,8 @@ export interface ToyWorld {
   readonly entryProducts?: readonly number[];
   readonly prompts: { readonly categories: readonly string[]; readonly vectors: readonly number[][] };
   readonly search: SearchConfig;
+  /** How alike the catalog's photos are (default: every photo reads as catalog-like). */
+  readonly catalogLikeness?: CatalogLikeness;
 }
 
 /** An in-memory catalog with exact scopes, as openCatalog would assemble it from artifacts: for policy unit tests. */
@@ -66,7 +71,7 @@ export function toyCatalog(world: ToyWorld): SearchCatalog {
     counts: { products: world.products.length, entries: entryProducts.length, skipped: 0 },
     catalogIndex: { kind: 'exact' },
     models: { textSemantic: { spec: { logitScale: 30 } } },
-    calibration: { semanticBaseline: 0.1, visualBaseline: 0.4, textPhotoBaseline: 0.1, textTextBaseline: 0.1 },
+    calibration: { semanticBaseline: 0.1, visualBaseline: 0.4, textPhotoBaseline: 0.1, textTextBaseline: 0.1, catalogLikeness: world.catalogLikeness ?? { sampled: 0, low: -1, typical: 1 } },
     search: world.search,
   } as unknown as ArtifactManifest;
   return {

@@ -23,6 +23,42 @@ export interface SearchConfig {
   readonly composeTextWeight: number;
   /** Text queries: share of the text ↔ product photo similarity; the rest is text ↔ product name. */
   readonly textPhotoWeight: number;
+  /**
+   * A photo whose best whole-catalog neighbour scores at least this (mean of its semantic and visual cosines) is that
+   * product: its category is the neighbour's, whatever the prompts say. null: no such rule.
+   */
+  readonly nearIdenticalSimilarity: number | null;
+  /**
+   * How photos unlike the catalog's own (a shopper's: hangers, floors, clutter) are read, once the photo's nearest
+   * product is less similar than the catalog's products are to each other (manifest.calibration.catalogLikeness).
+   * null: every photo is read as a catalog-like one.
+   */
+  readonly shopperPhotos: ShopperPhotoConfig | null;
+  /** Turns what the policy knows of a photo into the probability that its category is right. null: the raw classifier share. */
+  readonly confidenceModel: ConfidenceModel | null;
+}
+
+/** The category and fusion parameters used instead of the defaults for photos unlike the catalog's. */
+export interface ShopperPhotoConfig {
+  readonly zeroShotWeight: number;
+  readonly neighborVotes: number;
+  readonly neighborTemperature: number;
+  /** Per-query fusion: such photos trust each signal this much (the CNN's texture match means less off the studio). */
+  readonly weights: { readonly semantic: number; readonly visual: number };
+}
+
+/**
+ * A logistic model: confidence = σ(intercept + Σ coefficient · feature), fitted on labelled photos by
+ * scripts/fit-confidence.ts (which documents each feature) so that a confidence of p is right about p of the time.
+ */
+export interface ConfidenceModel {
+  readonly intercept: number;
+  /** The classifier's share for its best guess, in [0, 1]. */
+  readonly topShare: number;
+  /** How catalog-like the photo is (0 at the catalog's 5th percentile of nearest-neighbour similarity, 1 at its median). */
+  readonly likeness: number;
+  /** 1 when the prompts alone and the neighbours' labels alone name the same category, else 0. */
+  readonly agreement: number;
 }
 
 export interface IndexConfig {
@@ -63,6 +99,23 @@ export function validateSearchConfig(c: SearchConfig): SearchConfig {
   positiveInt('efSearch', c.efSearch);
   if (!(c.composeTextWeight >= 0 && c.composeTextWeight <= 4)) throw new Error(`composeTextWeight must be in [0, 4], got ${String(c.composeTextWeight)}`);
   unitInterval('textPhotoWeight', c.textPhotoWeight);
+  if (c.nearIdenticalSimilarity !== null) unitInterval('nearIdenticalSimilarity', c.nearIdenticalSimilarity);
+  if (c.shopperPhotos !== null) {
+    const s = c.shopperPhotos;
+    if (typeof s !== 'object') throw new Error('shopperPhotos must be an object or null');
+    unitInterval('shopperPhotos.zeroShotWeight', s.zeroShotWeight);
+    positiveInt('shopperPhotos.neighborVotes', s.neighborVotes);
+    if (!(s.neighborTemperature > 0)) throw new Error('shopperPhotos.neighborTemperature must be > 0');
+    unitInterval('shopperPhotos.weights.semantic', s.weights?.semantic);
+    unitInterval('shopperPhotos.weights.visual', s.weights.visual);
+    if (s.weights.semantic + s.weights.visual === 0) throw new Error('shopperPhotos.weights cannot both be 0');
+  }
+  if (c.confidenceModel !== null) {
+    for (const k of ['intercept', 'topShare', 'likeness', 'agreement'] as const) {
+      const v = c.confidenceModel?.[k];
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`confidenceModel.${k} must be a finite number, got ${String(v)}`);
+    }
+  }
   return c;
 }
 

@@ -85,6 +85,8 @@ export interface ArtifactManifest {
     readonly textPhotoBaseline: number;
     /** Two product names. */
     readonly textTextBaseline: number;
+    /** How alike the catalog's own photos are: what a photo's nearest product is compared with. */
+    readonly catalogLikeness: CatalogLikeness;
   };
   readonly index: IndexConfig;
   readonly search: SearchConfig;
@@ -94,6 +96,20 @@ export interface ArtifactManifest {
    * manifest's folder's parent, the page's base) and the page downloads the models, not the index.
    */
   readonly remote?: { readonly api: string };
+}
+
+/**
+ * The catalog's leave-one-out nearest-neighbour similarity (semantic cosine of a product to its most similar other
+ * product), over a sample of products: a photo whose nearest product is less similar than this distribution's low
+ * end is unlike the catalog's photos (a shopper's photo, not a studio shot).
+ */
+export interface CatalogLikeness {
+  /** Products sampled. */
+  readonly sampled: number;
+  /** 5th percentile. */
+  readonly low: number;
+  /** Median. */
+  readonly typical: number;
 }
 
 /** Reads one artifact file and checks it against its manifest record (size + SHA-256), however it is stored. */
@@ -117,6 +133,9 @@ export function validateManifest(value: unknown): ArtifactManifest {
   const required = ['buildId', 'models', 'counts', 'vectors', 'catalogIndex', 'categories', 'prompts', 'files', 'search'] as const;
   for (const key of required) if (m[key] === undefined) throw new ArtifactError(`artifact manifest lacks "${key}"`);
   const { vectors, models, counts } = m as ArtifactManifest;
+  if (m.calibration?.catalogLikeness === undefined) {
+    throw new ArtifactError('this index was built before catalog-likeness statistics were recorded; rebuild it with npm run build:index');
+  }
   const dims: [string, number, number][] = [
     ['semantic vectors', vectors.semantic.dim, models.imageSemantic.spec.dim],
     ['visual vectors', vectors.visual.dim, models.visual.spec.dim],

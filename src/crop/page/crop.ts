@@ -4,9 +4,11 @@
  * with the arrow keys, resized with Shift + arrows, searched with Enter and dropped with Escape; buttons do the same.
  */
 import { byId } from '../../common/page/dom.js';
+import type { GarmentRegion } from '../../imaging/shared/garment.js';
 import {
   boxFromCorners,
   centredBox,
+  clampBox,
   containedRect,
   describeBox,
   isArrow,
@@ -40,6 +42,7 @@ export class PhotoCrop {
   private readonly searchButton = byId('crop-search', HTMLButtonElement);
   private readonly wholeButton = byId('crop-whole', HTMLButtonElement);
   private readonly keysHint = byId('crop-keys', HTMLParagraphElement);
+  private readonly suggestedHint = byId('crop-suggested', HTMLParagraphElement);
   private readonly announcer = byId('crop-announce', HTMLParagraphElement);
 
   private photo: File | null = null;
@@ -50,6 +53,10 @@ export class PhotoCrop {
   /** Whether the results on screen are of an area, so going back to the whole photo searches again. */
   private areaSearched = false;
   private drag: Drag | null = null;
+  /** Whether the box on screen is the engine's guess of the garment, untouched by the shopper. */
+  private suggested = false;
+  /** A garment region that arrived before the preview had loaded the photo. */
+  private pendingGarment: GarmentRegion | null = null;
   private settleTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -60,6 +67,7 @@ export class PhotoCrop {
     preview.addEventListener('load', () => {
       this.image = { width: preview.naturalWidth, height: preview.naturalHeight };
       this.show();
+      if (this.pendingGarment) this.showGarment(this.pendingGarment);
     });
     preview.addEventListener('error', () => this.setPhoto(null));
     this.startButton.addEventListener('click', () => this.start());
@@ -80,11 +88,42 @@ export class PhotoCrop {
     this.box = null;
     this.areaSearched = false;
     this.drag = null;
+    this.suggested = false;
+    this.pendingGarment = null;
     this.show();
+  }
+
+  /**
+   * Where the engine thinks the garment is, when it is unsure what the photo shows: drawn as the crop box, for the
+   * shopper to correct and search. A box the shopper drew, or an area already searched, wins; null takes a guess
+   * the shopper has not touched away again.
+   */
+  showGarment(region: GarmentRegion | null): void {
+    if (region === null) {
+      this.pendingGarment = null;
+      if (this.suggested) {
+        this.box = null;
+        this.suggested = false;
+        this.show();
+      }
+      return;
+    }
+    if (!this.photo || this.areaSearched || (this.box && !this.suggested)) return;
+    const { image } = this;
+    if (!image) {
+      this.pendingGarment = region;
+      return;
+    }
+    this.pendingGarment = null;
+    this.box = clampBox({ x: region.x * image.width, y: region.y * image.height, width: region.width * image.width, height: region.height * image.height }, image);
+    this.suggested = true;
+    this.show();
+    this.announce(`The box shows where the garment seems to be. ${describeBox(this.box, image)}`);
   }
 
   private start(): void {
     if (!this.image) return;
+    this.suggested = false;
     this.box = centredBox(this.image);
     this.show();
     this.boxView.focus();
@@ -94,6 +133,7 @@ export class PhotoCrop {
   private async searchArea(): Promise<void> {
     const { photo, image, box } = this;
     if (!photo || !image || !box) return;
+    this.suggested = false;
     let area: File;
     try {
       area = await cutOut(photo, pixelRect(box, image), `area of ${photo.name || 'pasted image'}.jpg`);
@@ -109,6 +149,7 @@ export class PhotoCrop {
   private useWholePhoto(): void {
     const hadFocus = this.layer.contains(document.activeElement) || document.activeElement === this.wholeButton;
     this.box = null;
+    this.suggested = false;
     this.show();
     if (hadFocus) this.startButton.focus();
     this.announce('Crop removed: the whole photo is searched');
@@ -125,6 +166,7 @@ export class PhotoCrop {
     this.searchButton.hidden = !cropping;
     this.wholeButton.hidden = !cropping;
     this.keysHint.hidden = !cropping;
+    this.suggestedHint.hidden = !(cropping && this.suggested);
     this.layer.hidden = !cropping;
     this.zone.classList.toggle('is-cropping', cropping);
     if (cropping) {
@@ -157,6 +199,7 @@ export class PhotoCrop {
     if (!box || !image || event.altKey || event.ctrlKey || event.metaKey) return;
     if (isArrow(event.key)) {
       this.box = nudgeBox(box, event.key, event.shiftKey, image);
+      this.takeOver();
       this.placeBox();
       clearTimeout(this.settleTimer);
       this.settleTimer = setTimeout(() => this.box && this.announce(describeBox(this.box, image)), SETTLE_MS);
@@ -212,8 +255,15 @@ export class PhotoCrop {
       this.placeBox();
     }
     if (unchanged || tooSmall) return;
+    this.takeOver();
     this.announce(describeBox(box, image));
     void this.searchArea();
+  }
+
+  /** The shopper changed the box: it is theirs now, no longer the engine's guess. */
+  private takeOver(): void {
+    this.suggested = false;
+    this.suggestedHint.hidden = true;
   }
 
   private announce(text: string): void {

@@ -8,6 +8,8 @@ import type { Framing } from '../../imaging/shared/preprocess.js';
 import { decodeForTowers } from '../../imaging/node/decode.js';
 import { ImageDecodeError } from '../../imaging/shared/inspect.js';
 import { embedImages, queryReduction, type ImageEmbedders, type ImageEmbedding } from '../../models/shared/embed.js';
+import { sha256Hex } from '../../common/node/checksum.js';
+import type { EmbeddingCache } from '../../index/node/embedding-cache.js';
 
 /** Every query photo under a folder (any depth; jpg, png, webp), in a stable order. */
 export async function findQueryPhotos(dir: string): Promise<CatalogImage[]> {
@@ -41,16 +43,20 @@ export interface EmbeddedPhoto {
   readonly vectors: ImageEmbedding;
 }
 
+/** Cache variant of a query photo embedded whole. */
+const WHOLE_PHOTO = 0;
+
 /**
  * Decodes and embeds each photo once, framed like the index (batches keep memory flat for large photos).
- * Unreadable photos are collected with the reason, not fatal.
+ * Unreadable photos are collected with the reason, not fatal. With `cache` (keyed by file content, one file per
+ * model fingerprint), photos embedded by an earlier run are read back instead: a rerun of the eval costs searches only.
  */
 export async function embedQueryPhotos(
   embedders: ImageEmbedders,
   photos: readonly CatalogImage[],
   framing: Framing,
   progress: Progress,
-  batchSize = 16,
+  { batchSize = 16, cache = null }: { batchSize?: number; cache?: EmbeddingCache | null } = {},
 ): Promise<{ embedded: EmbeddedPhoto[]; unreadable: { file: string; reason: string }[] }> {
   const embedded: EmbeddedPhoto[] = [];
   const unreadable: { file: string; reason: string }[] = [];
@@ -61,8 +67,12 @@ export async function embedQueryPhotos(
     const batch = photos.slice(start, start + batchSize);
     const decoded = await Promise.all(
       batch.map(async (photo) => {
+        const bytes = new Uint8Array(await readFile(photo.absolutePath));
+        const sha256 = sha256Hex(bytes);
+        const cached = cache?.get(sha256, WHOLE_PHOTO);
+        if (cached) return { photo, sha256, cached, image: null };
         try {
-          return { photo, image: await decodeForTowers(new Uint8Array(await readFile(photo.absolutePath)), photo.relativePath, reduction) };
+          return { photo, sha256, cached: null, image: await decodeForTowers(bytes, photo.relativePath, reduction) };
         } catch (error) {
           if (!(error instanceof ImageDecodeError)) throw error;
           unreadable.push({ file: photo.relativePath, reason: error.message });
@@ -71,8 +81,14 @@ export async function embedQueryPhotos(
       }),
     );
     const ok = decoded.filter((d) => d !== null);
-    const vectors = ok.length > 0 ? await embedImages(embedders, ok.map((d) => d.image), framing) : [];
-    ok.forEach((d, i) => embedded.push({ photo: d.photo, vectors: vectors[i]! }));
+    const toEmbed = ok.filter((d) => d.image !== null);
+    const vectors = toEmbed.length > 0 ? await embedImages(embedders, toEmbed.map((d) => d.image!), framing) : [];
+    const fresh = new Map(toEmbed.map((d, i) => [d, vectors[i]!]));
+    for (const d of ok) {
+      const v = d.cached ?? fresh.get(d)!;
+      if (!d.cached) cache?.put(d.sha256, WHOLE_PHOTO, v.semantic, v.visual);
+      embedded.push({ photo: d.photo, vectors: v });
+    }
     progress.count('embedding query photos', Math.min(start + batchSize, photos.length), photos.length, 'photos');
   }
   return { embedded, unreadable };

@@ -5,10 +5,13 @@ import { openCatalogDir } from '../../search/node/catalog.js';
 import { categoryKey } from '../../catalog/shared/taxonomy.js';
 import { evaluateQueries, type EvalQuery } from '../shared/evaluate.js';
 import { sweep, type SweepReport } from '../shared/sweep.js';
+import { ablation } from '../shared/ablation.js';
 import { labelMapToJson, type LabelMap } from '../shared/labels.js';
 import { grid } from '../shared/metrics.js';
 import { DEFINITIONS, type EvalOutput } from '../shared/report.js';
 import { loadIndexEmbedders } from '../../models/node/load.js';
+import { EmbeddingCache } from '../../index/node/embedding-cache.js';
+import type { ArtifactManifest } from '../../artifacts/shared/format.js';
 import { defaultLabelsPath, embedQueryPhotos, findQueryPhotos, readQueryLabels } from './queries.js';
 
 export interface EvalRunOptions {
@@ -20,9 +23,27 @@ export interface EvalRunOptions {
   readonly artifactsDir: string;
   readonly sweep: boolean;
   readonly progress: Progress;
+  /** Where query embeddings are kept between runs (null: embed every photo every run). */
+  readonly cacheDir?: string | null;
+  /** Also measure each technique alone (ablation.ts). */
+  readonly ablation?: boolean;
+  /** Only every n-th photo of the sorted list (a fixed subsample, for quick iterations); default 1. */
+  readonly every?: number;
   /** Semantic weights and thresholds the sweep tries. */
   readonly weightGrid?: readonly number[];
   readonly thresholdGrid?: readonly number[];
+}
+
+/** Bump when the way query photos are decoded or embedded changes: cached query vectors are then made again. */
+const QUERY_RECIPE = 1;
+
+/** The cache of query photos' embeddings under an index's models and framing. */
+export function openQueryCache(dir: string, manifest: ArtifactManifest): EmbeddingCache {
+  return EmbeddingCache.open(
+    dir,
+    { queries: QUERY_RECIPE, imageSemantic: manifest.models.imageSemantic, visual: manifest.models.visual, framing: manifest.index.framing },
+    { semantic: manifest.vectors.semantic.dim, visual: manifest.vectors.visual.dim },
+  );
 }
 
 export type EvalResult = Omit<EvalOutput, 'sweep'> & { readonly sweep?: SweepReport };
@@ -30,7 +51,8 @@ export type EvalResult = Omit<EvalOutput, 'sweep'> & { readonly sweep?: SweepRep
 /** Loads the index and the query photos, embeds each photo once, then evaluates (and sweeps) on those vectors. */
 export async function runEvaluation(options: EvalRunOptions): Promise<EvalResult> {
   const { progress } = options;
-  const photos = await findQueryPhotos(options.queriesDir);
+  const every = options.every ?? 1;
+  const photos = (await findQueryPhotos(options.queriesDir)).filter((_, i) => i % every === 0);
   const labelsPath = options.labelsPath === undefined ? defaultLabelsPath(options.queriesDir) : options.labelsPath;
   const labels = labelsPath ? await readQueryLabels(labelsPath, options.labelColumn) : null;
   if (labels && labels.problems.length > 0) {
@@ -40,7 +62,14 @@ export async function runEvaluation(options: EvalRunOptions): Promise<EvalResult
   const catalog = await openCatalogDir(options.artifactsDir);
   const { manifest } = catalog;
   const embedders = await loadIndexEmbedders(manifest.models, { threads: Math.max(1, Math.min(4, availableParallelism())) });
-  const { embedded, unreadable } = await embedQueryPhotos(embedders, photos, manifest.index.framing, progress);
+  const cache = options.cacheDir ? openQueryCache(options.cacheDir, manifest) : null;
+  let embeddedPhotos;
+  try {
+    embeddedPhotos = await embedQueryPhotos(embedders, photos, manifest.index.framing, progress, { cache });
+  } finally {
+    cache?.close();
+  }
+  const { embedded, unreadable } = embeddedPhotos;
   for (const u of unreadable) progress.warn(u.reason);
 
   const queries: EvalQuery[] = embedded.map(({ photo, vectors }) => ({
@@ -77,6 +106,13 @@ export async function runEvaluation(options: EvalRunOptions): Promise<EvalResult
       })
     : undefined;
 
+  const ablationRows = options.ablation
+    ? await ablation(catalog, queries, {
+        labelMap: options.labelMap,
+        onProgress: (done, total) => progress.count('ablation (each technique alone)', done, total, 'settings'),
+      })
+    : undefined;
+
   const { queries: _evaluated, ...metrics } = report;
   const search = manifest.search;
   return {
@@ -84,8 +120,10 @@ export async function runEvaluation(options: EvalRunOptions): Promise<EvalResult
     unreadable: unreadable.length,
     ...metrics,
     ...(swept && { sweep: swept }),
+    ...(ablationRows && { ablation: ablationRows }),
     setup: {
       queries_dir: resolve(options.queriesDir),
+      every,
       labels: labelsPath ? resolve(labelsPath) : null,
       label_column: options.labelColumn,
       label_map: labelMapToJson(options.labelMap),

@@ -37,17 +37,20 @@ export interface EvalQuery {
   readonly vectors: QueryVectors;
 }
 
-/** The request that ranks by one mode; weights of the fused modes come from the index (or the sweep). */
-export function modeRequest(mode: RankingMode, weights: FusionWeights): { fusion: FusionMode; weights: FusionWeights } {
+/**
+ * The request that ranks by one mode. The fused modes name no weights unless given (the sweep's): the policy then
+ * fuses each photo as it would for a shopper, with the index's weights or those it picks for that photo.
+ */
+export function modeRequest(mode: RankingMode, weights?: FusionWeights): { fusion: FusionMode; weights?: FusionWeights } {
   switch (mode) {
     case 'semantic':
       return { fusion: 'weighted', weights: { semantic: 1, visual: 0 } };
     case 'visual':
       return { fusion: 'weighted', weights: { semantic: 0, visual: 1 } };
     case 'fused_weighted':
-      return { fusion: 'weighted', weights };
+      return { fusion: 'weighted', ...(weights && { weights }) };
     case 'fused_rrf':
-      return { fusion: 'rrf', weights };
+      return { fusion: 'rrf', ...(weights && { weights }) };
   }
 }
 
@@ -81,6 +84,8 @@ export interface Judged {
   /** Rank of the query's own product; null when absent from the results or not a catalog id. */
   readonly exactRank: number | null;
   readonly catalogId: boolean;
+  /** Time the policy took to answer (search only: the photo was embedded before), ms. */
+  readonly searchMs: number;
 }
 
 export interface Summary {
@@ -131,7 +136,7 @@ export class Evaluator {
     return n;
   }
 
-  judged(query: EvalQuery, response: SearchResponse): Judged {
+  judged(query: EvalQuery, response: SearchResponse, searchMs = 0): Judged {
     const catalogId = this.isCatalogId(query.id);
     const { label } = query;
     const relevant = label === null ? [] : response.results.map((r) => this.judge(label, r.category));
@@ -143,13 +148,18 @@ export class Evaluator {
       precision: CUTOFFS.map((k) => (label === null ? null : precisionAtK(relevant, k, this.available(label)))),
       exactRank: catalogId ? rankOf(response.results.map((r) => r.id), query.id) : null,
       catalogId,
+      searchMs,
     };
   }
 
   /** Searches every query in `source` (this catalog, or it with other parameters) and judges the responses. */
   async run(queries: readonly EvalQuery[], request: SearchRequest, source: CatalogSource = this.source): Promise<Judged[]> {
     const judged: Judged[] = [];
-    for (const q of queries) judged.push(this.judged(q, await searchCatalog(source, q.vectors, { topK: DEPTH, ...request, category: null })));
+    for (const q of queries) {
+      const started = performance.now();
+      const response = await searchCatalog(source, q.vectors, { topK: DEPTH, ...request, category: null });
+      judged.push(this.judged(q, response, performance.now() - started));
+    }
     return judged;
   }
 }
@@ -167,6 +177,50 @@ export function summarize(judged: readonly Judged[]): Summary {
     needs_confirmation_rate: rate(judged, (j) => j.status === 'needs_confirmation'),
     category_accuracy_when_confident: rate(confident, (j) => j.categoryRight === true),
   };
+}
+
+/** One bin of the reliability curve: photos whose confidence fell in [from, to), and how often they were right. */
+export interface ReliabilityBin {
+  readonly from: number;
+  readonly to: number;
+  readonly queries: number;
+  readonly mean_confidence: number | null;
+  readonly accuracy: number | null;
+}
+
+export interface CalibrationReport {
+  /** Confidence against the share right, in tenths (the last bin includes 1). */
+  readonly reliability: readonly ReliabilityBin[];
+  /** Mean |confidence − accuracy| over the bins, weighted by their photos: 0 = the confidence means what it says. */
+  readonly expected_calibration_error: number | null;
+}
+
+const RELIABILITY_BINS = 10;
+
+/** How well the confidence of the labelled photos predicts that their category is right. */
+export function calibrationOf(judged: readonly Judged[]): CalibrationReport {
+  const labelled = judged.filter((j) => j.categoryRight !== null);
+  const bins = Array.from({ length: RELIABILITY_BINS }, (_, b) => {
+    const from = b / RELIABILITY_BINS;
+    const to = (b + 1) / RELIABILITY_BINS;
+    const inBin = labelled.filter((j) => j.confidence >= from && (j.confidence < to || (b === RELIABILITY_BINS - 1 && j.confidence <= to)));
+    return {
+      from,
+      to,
+      queries: inBin.length,
+      mean_confidence: round(mean(inBin.map((j) => j.confidence))),
+      accuracy: round(rate(inBin, (j) => j.categoryRight === true)),
+    };
+  });
+  const ece = labelled.length === 0 ? null : bins.reduce((sum, b) => (b.queries === 0 ? sum : sum + (b.queries / labelled.length) * Math.abs(b.mean_confidence! - b.accuracy!)), 0);
+  return { reliability: bins, expected_calibration_error: round(ece) };
+}
+
+/** Percentile of search times (nearest rank), ms. */
+function msPercentile(judged: readonly Judged[], p: number): number | null {
+  if (judged.length === 0) return null;
+  const sorted = judged.map((j) => j.searchMs).sort((a, b) => a - b);
+  return round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!, 2);
 }
 
 function perMode<T>(f: (mode: RankingMode) => T): PerMode<T> {
@@ -228,6 +282,9 @@ export interface EvalReport {
     readonly precision_at_10: PerMode<number | null>;
   };
   readonly by_category: Readonly<Record<string, CategoryRow>>;
+  readonly calibration: CalibrationReport;
+  /** Time the policy takes per photo once it is embedded (ms), with the index's fusion. */
+  readonly search_ms: { readonly p50: number | null; readonly p95: number | null };
   readonly per_query: readonly QueryRecord[];
 }
 
@@ -242,14 +299,13 @@ export interface EvalOptions {
 /** Searches every query in each ranking mode, end to end and catalog-wide, and reports the metrics. */
 export async function evaluateQueries(catalog: SearchCatalog, queries: readonly EvalQuery[], options: EvalOptions): Promise<EvalReport> {
   const evaluator = new Evaluator(catalog, options.labelMap);
-  const weights = catalog.manifest.search.weights;
   const wide = catalogWide(evaluator.source);
   const total = RANKING_MODES.length * 2;
   let done = 0;
   const runs = async (source: CatalogSource): Promise<PerMode<Judged[]>> => {
     const judged = {} as Record<RankingMode, Judged[]>;
     for (const m of RANKING_MODES) {
-      judged[m] = await evaluator.run(queries, modeRequest(m, weights), source);
+      judged[m] = await evaluator.run(queries, modeRequest(m), source);
       options.onProgress?.(++done, total);
     }
     return judged;
@@ -316,6 +372,8 @@ export async function evaluateQueries(catalog: SearchCatalog, queries: readonly 
       precision_at_10: perMode((m) => round(mean(rows.map((r) => r.precision_at_10[m])))),
     },
     by_category: byCategory,
+    calibration: calibrationOf(main),
+    search_ms: { p50: msPercentile(main, 50), p95: msPercentile(main, 95) },
     per_query: queries.map((q, i) => ({
       id: q.id,
       file: q.file,

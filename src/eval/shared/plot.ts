@@ -1,3 +1,4 @@
+import type { CalibrationReport } from './evaluate.js';
 import type { SweepReport } from './sweep.js';
 
 /** A small self-contained SVG line chart (no library, no fonts to fetch): panels side by side, shared style. */
@@ -129,8 +130,11 @@ const RED = '#d62728';
 const GREEN = '#2ca02c';
 const PURPLE = '#9467bd';
 
-/** The sweep as two panels: precision@5 against the semantic weight, and precision@5 + needs_confirmation rate against the threshold. */
-export function sweepChart(sweep: SweepReport, title: string): string {
+/**
+ * The sweep as two panels: precision@5 against the semantic weight, and precision@5 + needs_confirmation rate against
+ * the threshold; with `calibration`, a third: the reliability curve of the confidence at the index's settings.
+ */
+export function sweepChart(sweep: SweepReport, title: string, calibration?: CalibrationReport): string {
   const byFusion = (fusion: 'weighted' | 'rrf') => sweep.by_weight.filter((p) => p.fusion === fusion);
   const weightPoints = (fusion: 'weighted' | 'rrf', key: 'precision_at_5' | 'catalog_wide_precision_at_5') =>
     byFusion(fusion).map((p) => [p.semantic_weight, p[key]] as const);
@@ -173,5 +177,24 @@ export function sweepChart(sweep: SweepReport, title: string): string {
     ],
     marker: { x: sweep.current.confidence_threshold, label: `current ${sweep.current.confidence_threshold}` },
   };
-  return renderChart(title, [weightPanel, thresholdPanel]);
+  const bins = calibration?.reliability.filter((b) => b.queries > 0) ?? [];
+  const photos = bins.reduce((sum, b) => sum + b.queries, 0);
+  const reliabilityPanel: Panel | null = calibration
+    ? {
+        title: 'reliability of the confidence',
+        subtitle: `expected calibration error ${calibration.expected_calibration_error === null ? '—' : percent(calibration.expected_calibration_error)}; threshold ${sweep.current.confidence_threshold}`,
+        xLabel: 'confidence of the response (mean of each tenth)',
+        yLabel: 'share of photos',
+        xDomain: [0, 1],
+        xTicks: [0, 0.2, 0.4, 0.6, 0.8, 1],
+        yDomain: [0, 1],
+        series: [
+          { label: 'category right (accuracy per bin)', color: BLUE, points: bins.map((b) => [b.mean_confidence!, b.accuracy] as const) },
+          { label: 'perfectly calibrated', color: '#888', dashed: true, points: [[0, 0], [1, 1]] },
+          { label: 'photos in the bin (share of all)', color: ORANGE, dashed: true, points: bins.map((b) => [b.mean_confidence!, b.queries / photos] as const) },
+        ],
+        marker: { x: sweep.current.confidence_threshold, label: `threshold ${sweep.current.confidence_threshold}` },
+      }
+    : null;
+  return renderChart(title, reliabilityPanel ? [weightPanel, thresholdPanel, reliabilityPanel] : [weightPanel, thresholdPanel]);
 }

@@ -1,6 +1,7 @@
 import type { EvalReport, PerMode, RankingMode } from './evaluate.js';
 import type { SweepReport } from './sweep.js';
 import { RANKING_MODES } from './evaluate.js';
+import type { AblationRow } from './ablation.js';
 
 /** What `npm run eval` writes: the metrics, how they were obtained, and what they mean. */
 export interface EvalOutput extends Omit<EvalReport, 'queries'> {
@@ -8,8 +9,11 @@ export interface EvalOutput extends Omit<EvalReport, 'queries'> {
   readonly queries: number;
   readonly unreadable: number;
   readonly sweep?: SweepReport & { readonly plot: string | null };
+  readonly ablation?: readonly AblationRow[];
   readonly setup: {
     readonly queries_dir: string;
+    /** Every n-th photo was evaluated (1: all). */
+    readonly every: number;
     readonly labels: string | null;
     readonly label_column: string;
     readonly label_map: Readonly<Record<string, readonly string[]>>;
@@ -36,6 +40,9 @@ export const DEFINITIONS: Readonly<Record<string, string>> = {
   category_accuracy: "The classifier's top guess (predicted_category, whatever the status) against the label (label map applied). Independent of the ranking mode.",
   catalog_wide: 'The whole catalog ranked with no category detection (confidence threshold 1): the embeddings and the fusion alone.',
   macro: 'Means over labels, each label weighing the same.',
+  calibration:
+    'reliability: labelled photos binned by the confidence of the response (tenths), with the share whose category was right; expected_calibration_error: the gap between the two, weighted by photos. category_accuracy_when_confident: accuracy of the photos answered success or fallback; needs_confirmation_rate: share answered needs_confirmation.',
+  search_ms: 'Time the search policy takes per photo after it is embedded (fused_weighted, end to end), in this process.',
   excluded: 'Unreadable photos are counted in queries and left out of everything else; unlabelled photos are left out of label metrics (category accuracy, precision) but count in exact recall.',
 };
 
@@ -59,7 +66,7 @@ function modeTable(rows: readonly [string, PerMode<number | null> | null][]): st
 export function formatTable(out: EvalOutput): string {
   const s = out.setup;
   const lines: string[] = [];
-  lines.push(`Vitrine eval: ${out.queries} query photos in ${s.queries_dir}`);
+  lines.push(`Vitrine eval: ${out.queries} query photos in ${s.queries_dir}${s.every > 1 ? ` (every ${s.every}th)` : ''}`);
   lines.push(`  index ${s.artifacts} (build ${s.build_id.slice(0, 12)}, ${s.products.toLocaleString('en')} products, ${s.categories} categories)`);
   lines.push(
     `  policy: ${s.fusion} fusion, weights semantic ${s.weights.semantic} / visual ${s.weights.visual}, confidence threshold ${s.confidence_threshold}, framing ${s.framing}`,
@@ -77,6 +84,13 @@ export function formatTable(out: EvalOutput): string {
     `needs_confirmation ${pct(out.needs_confirmation_rate)}  (accuracy when confident ${pct(out.category_accuracy_when_confident)}, when unsure ${pct(out.category_accuracy_when_unsure)})`,
   );
   lines.push(`status             ${Object.entries(out.status_counts).map(([k, v]) => `${k} ${v}`).join(' · ')}`);
+  lines.push(
+    `reliability        ${out.calibration.reliability
+      .filter((b) => b.queries > 0)
+      .map((b) => `${b.from.toFixed(1)}–${b.to.toFixed(1)}: ${pct(b.accuracy)} of ${b.queries}`)
+      .join(' · ')}  (expected calibration error ${pct(out.calibration.expected_calibration_error)})`,
+  );
+  lines.push(`search time        p50 ${out.search_ms.p50 ?? '—'} ms, p95 ${out.search_ms.p95 ?? '—'} ms per photo once embedded`);
   lines.push('');
   lines.push('End to end (category detection + ranking, what the shopper sees)');
   lines.push(
@@ -115,6 +129,27 @@ export function formatTable(out: EvalOutput): string {
         `  ${pad(name, w)}${pad(String(row.queries), 4, true)}${pad(pct(row.category_accuracy), 10, true)}` +
           RANKING_MODES.map((m) => pad(pct(row.precision_at_5[m]), Math.max(m.length, 7) + 2, true)).join(''),
       );
+    }
+  }
+  if (out.ablation) {
+    lines.push('');
+    lines.push('Ablation (techniques switched on; the others off)');
+    const w = Math.max(24, ...out.ablation.map((r) => (r.techniques.length === 0 ? 4 : r.techniques.join(' + ').length))) + 2;
+    const head = ['accuracy', 'macro', 'acc(conf)', 'unsure', 'P@5 sem', 'P@5 vis', 'P@5 fused', 'exact@1', 'ms p50'];
+    lines.push(`  ${pad('techniques', w)}${head.map((h) => pad(h, 10, true)).join('')}`);
+    for (const r of out.ablation) {
+      const cells = [
+        pct(r.category_accuracy),
+        pct(r.macro_category_accuracy),
+        pct(r.category_accuracy_when_confident),
+        pct(r.needs_confirmation_rate),
+        pct(r.precision_at_5.semantic),
+        pct(r.precision_at_5.visual),
+        pct(r.precision_at_5.fused),
+        pct(r.exact_recall_at_1),
+        r.search_ms_p50 === null ? '—' : r.search_ms_p50.toFixed(1),
+      ];
+      lines.push(`  ${pad(r.techniques.length === 0 ? 'none' : r.techniques.join(' + '), w)}${cells.map((c) => pad(c, 10, true)).join('')}`);
     }
   }
   if (out.sweep) {

@@ -29,6 +29,7 @@ import { resolveProfile, type EncoderRecord, type EncoderSpec, type ModelsConfig
 import { openCatalogDir } from '../../search/node/catalog.js';
 import { dot, matrixFromRows, type Matrix } from '../../vectors/shared/vector.js';
 import { sampleIndices, seededRandom } from '../../vectors/shared/random.js';
+import { measureCatalogLikeness } from '../../search/shared/likeness.js';
 import { predictCategories, predictColors, TextVectors, uniqueLabels } from './describe.js';
 import { embedCatalog, type EmbeddedImage } from './embed-catalog.js';
 import { EmbedPool } from './embed-pool.js';
@@ -399,6 +400,7 @@ function arrangeEntries(plan: BuildPlan, embedded: readonly EmbeddedImage[], des
       visualBaseline: baseline(visuals, visuals, SEED),
       textPhotoBaseline: baseline(productTexts, originals, SEED),
       textTextBaseline: baseline(productTexts, productTexts, SEED),
+      catalogLikeness: measureCatalogLikeness(originals, SEED),
     },
   };
 }

@@ -8,7 +8,7 @@ const scoring: Scoring = {
   weights: { semantic: 0.5, visual: 0.5 },
   textPhotoWeight: 0.5,
   calibrate: true,
-  calibration: { semanticBaseline: 0.13, visualBaseline: 0.44, textPhotoBaseline: 0.08, textTextBaseline: 0.07 },
+  calibration: { semanticBaseline: 0.13, visualBaseline: 0.44, textPhotoBaseline: 0.08, textTextBaseline: 0.07, catalogLikeness: { sampled: 0, low: 0, typical: 1 } },
 };
 
 function result(semantic: number, visual: number | null, text: number | null = null): SearchResult {

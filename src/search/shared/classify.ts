@@ -10,6 +10,16 @@ export function zeroShot(query: Float32Array, labels: Matrix, logitScale: number
   return softmax(logits);
 }
 
+/** What the classifier saw: its guesses, and what each of its two sources would have named alone. */
+export interface CategoryReading {
+  /** Category probabilities, best first. */
+  readonly guesses: CategoryGuess[];
+  /** The prompts' best in-stock category, or null when no label is in stock. */
+  readonly zeroShotBest: string | null;
+  /** The neighbours' most voted category, or null without neighbours. */
+  readonly neighboursBest: string | null;
+}
+
 /**
  * Category probabilities for a photo, best first. Zero-shot prompts decide how likely each category is,
  * including categories the catalog lacks; within the share that zero-shot gives to in-stock categories, the
@@ -21,6 +31,15 @@ export async function predictCategory(
   semantic: Float32Array,
   config: Pick<SearchConfig, 'zeroShotWeight' | 'neighborVotes' | 'neighborTemperature'>,
 ): Promise<CategoryGuess[]> {
+  return (await readCategory(source, semantic, config)).guesses;
+}
+
+/** predictCategory, with what the prompts and the neighbours would have said alone. */
+export async function readCategory(
+  source: CatalogSource,
+  semantic: Float32Array,
+  config: Pick<SearchConfig, 'zeroShotWeight' | 'neighborVotes' | 'neighborTemperature'>,
+): Promise<CategoryReading> {
   const { prompts, logitScale, categories } = source.info;
   const labels = prompts.categories;
   const zs = zeroShot(semantic, prompts.vectors, logitScale);
@@ -36,11 +55,23 @@ export async function predictCategory(
 
   const inStockMass = zs.reduce((sum, p, i) => (inCatalog[i] ? sum + p : sum), 0);
   const alpha = voters.length > 0 && inStockMass > 0 ? config.zeroShotWeight : 1;
-  return labels
+  const guesses = labels
     .map((category, i) => ({
       category,
       confidence: inCatalog[i] ? alpha * zs[i]! + (1 - alpha) * inStockMass * votes[i]! : zs[i]!,
       in_catalog: inCatalog[i]!,
     }))
     .sort((a, b) => b.confidence - a.confidence);
+  const best = (scores: readonly number[], eligible: (i: number) => boolean) => {
+    let top = -1;
+    scores.forEach((v, i) => {
+      if (eligible(i) && (top < 0 || v > scores[top]!)) top = i;
+    });
+    return top < 0 ? null : labels[top]!;
+  };
+  return {
+    guesses,
+    zeroShotBest: best(zs, (i) => inCatalog[i]!),
+    neighboursBest: voters.length > 0 ? best(votes, () => true) : null,
+  };
 }

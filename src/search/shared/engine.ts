@@ -1,3 +1,4 @@
+import { locateGarment } from '../../imaging/shared/garment.js';
 import type { Pixels } from '../../imaging/shared/image.js';
 import type { Reduction } from '../../imaging/shared/reduction.js';
 import { ImageDecodeError } from '../../imaging/shared/inspect.js';
@@ -73,15 +74,19 @@ export class SearchEngine<Photo, Listener = never, Text extends TextSide = TextS
     // Loaded outside the queue: a text model download must not hold up other searches.
     const words = modifier?.trim() ? await this.loadText() : null;
     return this.exclusive(async () => {
-      let embedding: ImageEmbedding;
+      let embedded: { embedding: ImageEmbedding; image: Pixels };
       try {
-        embedding = await this.embedNow(photo, label);
+        embedded = await this.decodeAndEmbed(photo, label);
       } catch (error) {
         if (error instanceof ImageDecodeError) return errorResponse(error.message);
         throw error;
       }
+      const { embedding } = embedded;
+      const garment = locateGarment(embedded.image);
       const query = words ? { ...embedding, modifier: await embedText(words.embedder, modifier!) } : embedding;
-      return jsonSafe(await this.answerer.photo(query, request));
+      const response = await this.answerer.photo(query, request);
+      // Where the garment seems to be, so a page can show it (and let the shopper correct it) when the engine is unsure.
+      return jsonSafe(garment && response.status !== 'error' ? { ...response, garment_region: garment } : response);
     });
   }
 
@@ -95,13 +100,13 @@ export class SearchEngine<Photo, Listener = never, Text extends TextSide = TextS
 
   /** A photo's unit semantic and visual embeddings. */
   embed(photo: Photo, label = 'image'): Promise<ImageEmbedding> {
-    return this.exclusive(() => this.embedNow(photo, label));
+    return this.exclusive(async () => (await this.decodeAndEmbed(photo, label)).embedding);
   }
 
-  private async embedNow(photo: Photo, label: string): Promise<ImageEmbedding> {
+  private async decodeAndEmbed(photo: Photo, label: string): Promise<{ embedding: ImageEmbedding; image: Pixels }> {
     const image = await this.runtime.decode(photo, label, queryReduction(this.embedders, this.framing));
     const [embedding] = await embedImages(this.embedders, [image], this.framing);
-    return embedding!;
+    return { embedding: embedding!, image };
   }
 
   private exclusive<T>(task: () => Promise<T>): Promise<T> {

@@ -1,6 +1,7 @@
 import { validateSearchConfig, type FusionMode, type SearchConfig } from '../../artifacts/shared/config.js';
 import { categoryKey } from '../../catalog/shared/taxonomy.js';
 import { normalize } from '../../vectors/shared/vector.js';
+import { assessPhoto } from './certainty.js';
 import { predictCategory } from './classify.js';
 import { dedupeByProduct, fuse, type Calibration, type FusionWeights } from './fusion.js';
 import { blankWords, type CategoryGuess, type SearchResponse, type SearchResult } from './response.js';
@@ -101,11 +102,11 @@ function configFor(source: CatalogSource, request: SearchRequest): SearchConfig 
   });
 }
 
-type ResponseFields = Pick<SearchResponse, 'status' | 'category_used' | 'confidence' | 'message' | 'results' | 'fusion'>;
+type ResponseFields = Pick<SearchResponse, 'status' | 'category_used' | 'confidence' | 'message' | 'results' | 'fusion' | 'fusion_weights'>;
 
 /** A response in the contract's key order, with the classifier's best guesses. */
 function respond(guesses: readonly CategoryGuess[], fields: ResponseFields): SearchResponse {
-  const { status, category_used, confidence, message, results, fusion } = fields;
+  const { status, category_used, confidence, message, results, fusion, fusion_weights } = fields;
   return {
     status,
     category_used,
@@ -115,7 +116,14 @@ function respond(guesses: readonly CategoryGuess[], fields: ResponseFields): Sea
     predicted_category: guesses[0]?.category ?? null,
     category_candidates: guesses.slice(0, GUESSES_SHOWN),
     fusion,
+    ...(fusion_weights && (fusion === 'weighted' || fusion === 'rrf') && { fusion_weights: normalizedWeights(fusion_weights) }),
   };
+}
+
+/** Weights as shares of 1, rounded for the response. */
+function normalizedWeights(weights: FusionWeights): FusionWeights {
+  const total = weights.semantic + weights.visual;
+  return { semantic: Math.round((1e4 * weights.semantic) / total) / 1e4, visual: Math.round((1e4 * weights.visual) / total) / 1e4 };
 }
 
 /** A category the shopper picked, resolved: its key when the catalog has it, and the name to show. */
@@ -136,28 +144,33 @@ function pickedCategory(source: CatalogSource, guesses: readonly CategoryGuess[]
 export async function searchCatalog(source: CatalogSource, query: QueryVectors, request: SearchRequest = {}): Promise<SearchResponse> {
   checkQuery(source, query);
   const config = configFor(source, request);
-  const guesses = await predictCategory(source, query.semantic, config);
+  const assessment = await assessPhoto(source, query, config);
+  const { guesses } = assessment;
   const best = guesses[0]!;
   const ranked = composed(query, config.composeTextWeight);
+  // Weights the request names are kept; otherwise each photo is fused by how far each signal can be trusted for it.
   const [fusion, mode, weights]: [SearchResponse['fusion'], FusionMode, FusionWeights] = query.modifier
     ? ['composed', 'weighted', { semantic: 1, visual: 0 }]
-    : [config.fusion, config.fusion, config.weights];
+    : [config.fusion, config.fusion, request.weights ?? assessment.weights];
 
   if (!isAutoDetect(request.category)) {
     const { key, name, confidence } = pickedCategory(source, guesses, request.category!);
     if (key === null) return respond(guesses, { status: 'no_match', category_used: name, confidence, message: `No ${name} in this catalog`, results: [], fusion });
     const results = await rankPhoto(source, key, ranked, config, mode, weights);
-    return respond(guesses, { status: 'success', category_used: name, confidence, message: `Found in ${name}`, results, fusion });
+    return respond(guesses, { status: 'success', category_used: name, confidence, message: `Found in ${name}`, results, fusion, fusion_weights: weights });
   }
 
-  if (best.confidence < config.confidenceThreshold) {
+  if (assessment.confidence < config.confidenceThreshold) {
     return respond(guesses, {
       status: 'needs_confirmation',
       category_used: null,
-      confidence: best.confidence,
-      message: `We aren't sure what this is — here are visual matches (best guess: ${best.category})`,
+      confidence: assessment.confidence,
+      message: assessment.catalogLike
+        ? `We aren't sure what this is — here are visual matches (best guess: ${best.category})`
+        : `This photo doesn't look much like anything in this shop, so we aren't sure what it is — here are the closest items (best guess: ${best.category}). Pick a category, or draw a box around the garment.`,
       results: await rankPhoto(source, null, ranked, config, mode, weights),
       fusion,
+      fusion_weights: weights,
     });
   }
 
@@ -167,14 +180,14 @@ export async function searchCatalog(source: CatalogSource, query: QueryVectors, 
     return respond(guesses, {
       status: 'fallback',
       category_used: null,
-      confidence: best.confidence,
+      confidence: assessment.confidence,
       message: `${best.category} not in stock — showing closest items`,
       results: await rankPhoto(source, null, ranked, config, 'weighted', { semantic: 1, visual: 0 }),
       fusion: 'semantic',
     });
   }
   const results = await rankPhoto(source, key, ranked, config, mode, weights);
-  return respond(guesses, { status: 'success', category_used: name, confidence: best.confidence, message: `Found in ${name}`, results, fusion });
+  return respond(guesses, { status: 'success', category_used: name, confidence: assessment.confidence, message: `Found in ${name}`, results, fusion, fusion_weights: weights });
 }
 
 export interface TextQuery {

@@ -50,6 +50,16 @@ export interface SearchResponse {
    * semantic space; or words ↔ product photo + name.
    */
   readonly fusion: 'weighted' | 'rrf' | 'semantic' | 'composed' | 'text';
+  /**
+   * Photo searches ranked by a fusion (`weighted`, `rrf`): the semantic and visual weights this photo was fused with
+   * (the index's, or those the policy picked for a photo unlike the catalog's).
+   */
+  readonly fusion_weights?: { readonly semantic: number; readonly visual: number };
+  /**
+   * Photo searches: where the garment seems to be (src/imaging/shared/garment.ts), as shares of the upright photo's
+   * width and height; absent when nothing stands out from the background.
+   */
+  readonly garment_region?: { readonly x: number; readonly y: number; readonly width: number; readonly height: number };
 }
 
 export function errorResponse(message: string): SearchResponse {
