@@ -1,0 +1,148 @@
+import { coarseDot, encodeResiduals, meanRow, prepareQuery, refinedDot, type ResidualCodes } from '../../vectors/shared/quantize.js';
+import { kmeans } from './kmeans.js';
+
+/**
+ * One cell of the compact index: up to a few thousand rows of one category, split into inverted lists of about
+ * `rowsPerList` rows (k-means on the semantic vectors), rows stored list by list. Vectors are rotated (see
+ * RandomRotation) and coded as residuals from the cell's mean: semantic in 9 bits (the 8-bit part is scanned, the
+ * ninth bit re-ranks), visual in 8 (it only ever scores the candidates the semantic side found).
+ */
+export interface IvfCell {
+  readonly rows: number;
+  /** List l holds rows listStarts[l] … listStarts[l + 1] − 1. */
+  readonly listStarts: Uint32Array;
+  /** One rotated centroid per list. */
+  readonly listCentroids: Float32Array;
+  readonly semantic: ResidualCodes;
+  readonly visual: ResidualCodes;
+  /** Row → the catalog's entry number. */
+  readonly entries: Uint32Array;
+}
+
+export const ROWS_PER_LIST = 64;
+
+/** Rows given rotated (row-major, `width` wide); the cell reorders them list by list. */
+export function buildIvfCell(
+  semantic: Float32Array,
+  visual: Float32Array,
+  entries: Uint32Array,
+  width: number,
+  { rowsPerList = ROWS_PER_LIST, seed = 1 }: { rowsPerList?: number; seed?: number } = {},
+): IvfCell {
+  const rows = entries.length;
+  const lists = Math.max(1, Math.round(rows / rowsPerList));
+  const { centroids, assignment } = kmeans(semantic, rows, width, lists, { seed });
+  const order = Array.from({ length: rows }, (_, r) => r).sort((a, b) => assignment[a]! - assignment[b]! || a - b);
+  const listStarts = new Uint32Array(lists + 1);
+  for (const r of order) listStarts[assignment[r]! + 1]!++;
+  for (let l = 0; l < lists; l++) listStarts[l + 1]! += listStarts[l]!;
+  const permute = (data: Float32Array) => {
+    const out = new Float32Array(rows * width);
+    order.forEach((r, i) => out.set(data.subarray(r * width, (r + 1) * width), i * width));
+    return out;
+  };
+  const sem = permute(semantic);
+  const vis = permute(visual);
+  return {
+    rows,
+    listStarts,
+    listCentroids: centroids,
+    semantic: encodeResiduals(sem, rows, width, meanRow(sem, rows, width), 9),
+    visual: encodeResiduals(vis, rows, width, meanRow(vis, rows, width), 8),
+    entries: Uint32Array.from(order, (r) => entries[r]!),
+  };
+}
+
+export interface IvfHit {
+  readonly cell: number;
+  readonly row: number;
+  /** The query's dot product with the row's 9-bit semantic code. */
+  readonly score: number;
+}
+
+export interface IvfSearch {
+  /** Inverted lists scanned, the nearest to the query across all the cells searched. */
+  readonly probes: number;
+  /** Rows kept from the 8-bit scan for the 9-bit re-rank. */
+  readonly shortlist: number;
+  readonly k: number;
+}
+
+/** The k rows of `cells` nearest to a rotated query (best first): probe lists, scan 8-bit codes, re-rank in 9 bits. */
+export function searchIvf(cells: readonly IvfCell[], query: Float32Array, { probes, shortlist, k }: IvfSearch): IvfHit[] {
+  const width = query.length;
+  const lists = new TopK(probes);
+  cells.forEach((cell, c) => {
+    const n = cell.listStarts.length - 1;
+    for (let l = 0; l < n; l++) {
+      let s = 0;
+      for (let j = 0; j < width; j++) s += query[j]! * cell.listCentroids[l * width + j]!;
+      lists.offer(s, c, l);
+    }
+  });
+  const scanned = new TopK(shortlist);
+  const prepared = cells.map((cell) => prepareQuery(cell.semantic, query));
+  for (const { a: c, b: l } of lists.items()) {
+    const cell = cells[c]!;
+    for (let r = cell.listStarts[l]!, end = cell.listStarts[l + 1]!; r < end; r++) scanned.offer(coarseDot(cell.semantic, prepared[c]!, r), c, r);
+  }
+  const refined = new TopK(k);
+  for (const { a: c, b: r } of scanned.items()) refined.offer(refinedDot(cells[c]!.semantic, prepared[c]!, r), c, r);
+  return refined.items().map(({ score, a, b }) => ({ cell: a, row: b, score }));
+}
+
+/** The `capacity` best (score, a, b) offered: a min-heap on score. */
+export class TopK {
+  private readonly scores: Float64Array;
+  private readonly as: Int32Array;
+  private readonly bs: Int32Array;
+  private size = 0;
+
+  constructor(private readonly capacity: number) {
+    this.scores = new Float64Array(capacity);
+    this.as = new Int32Array(capacity);
+    this.bs = new Int32Array(capacity);
+  }
+
+  offer(score: number, a: number, b: number): void {
+    if (this.capacity === 0) return;
+    if (this.size < this.capacity) {
+      let i = this.size++;
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if (this.scores[parent]! <= score) break;
+        this.move(parent, i);
+        i = parent;
+      }
+      this.put(i, score, a, b);
+      return;
+    }
+    if (score <= this.scores[0]!) return;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= this.size) break;
+      const child = left + 1 < this.size && this.scores[left + 1]! < this.scores[left]! ? left + 1 : left;
+      if (this.scores[child]! >= score) break;
+      this.move(child, i);
+      i = child;
+    }
+    this.put(i, score, a, b);
+  }
+
+  /** Best first. */
+  items(): { score: number; a: number; b: number }[] {
+    const out = Array.from({ length: this.size }, (_, i) => ({ score: this.scores[i]!, a: this.as[i]!, b: this.bs[i]! }));
+    return out.sort((x, y) => y.score - x.score || x.a - y.a || x.b - y.b);
+  }
+
+  private move(from: number, to: number): void {
+    this.put(to, this.scores[from]!, this.as[from]!, this.bs[from]!);
+  }
+
+  private put(i: number, score: number, a: number, b: number): void {
+    this.scores[i] = score;
+    this.as[i] = a;
+    this.bs[i] = b;
+  }
+}
