@@ -15,19 +15,22 @@ export interface IvfCell {
   readonly listCentroids: Float32Array;
   readonly semantic: ResidualCodes;
   readonly visual: ResidualCodes;
+  /** The product names' text vectors, projected on their principal subspace (its own width), 8-bit. */
+  readonly text: ResidualCodes;
   /** Row → the catalog's entry number. */
   readonly entries: Uint32Array;
 }
 
 export const ROWS_PER_LIST = 64;
 
-/** Rows given rotated (row-major, `width` wide); the cell reorders them list by list. */
+/** Rows given rotated (row-major, `width` wide; text `textWidth` wide); the cell reorders them list by list. */
 export function buildIvfCell(
   semantic: Float32Array,
   visual: Float32Array,
+  text: Float32Array,
   entries: Uint32Array,
   width: number,
-  { rowsPerList = ROWS_PER_LIST, seed = 1 }: { rowsPerList?: number; seed?: number } = {},
+  { rowsPerList = ROWS_PER_LIST, seed = 1, textWidth = width }: { rowsPerList?: number; seed?: number; textWidth?: number } = {},
 ): IvfCell {
   const rows = entries.length;
   const lists = Math.max(1, Math.round(rows / rowsPerList));
@@ -36,19 +39,21 @@ export function buildIvfCell(
   const listStarts = new Uint32Array(lists + 1);
   for (const r of order) listStarts[assignment[r]! + 1]!++;
   for (let l = 0; l < lists; l++) listStarts[l + 1]! += listStarts[l]!;
-  const permute = (data: Float32Array) => {
-    const out = new Float32Array(rows * width);
-    order.forEach((r, i) => out.set(data.subarray(r * width, (r + 1) * width), i * width));
+  const permute = (data: Float32Array, w = width) => {
+    const out = new Float32Array(rows * w);
+    order.forEach((r, i) => out.set(data.subarray(r * w, (r + 1) * w), i * w));
     return out;
   };
   const sem = permute(semantic);
   const vis = permute(visual);
+  const txt = permute(text, textWidth);
   return {
     rows,
     listStarts,
     listCentroids: centroids,
     semantic: encodeResiduals(sem, rows, width, meanRow(sem, rows, width), 9),
     visual: encodeResiduals(vis, rows, width, meanRow(vis, rows, width), 8),
+    text: encodeResiduals(txt, rows, textWidth, meanRow(txt, rows, textWidth), 8),
     entries: Uint32Array.from(order, (r) => entries[r]!),
   };
 }
@@ -68,6 +73,15 @@ export interface IvfSearch {
   readonly k: number;
 }
 
+/** A list to scan: its cell (an index into the cells given to scanLists) and its number there. */
+export interface ListRef {
+  readonly cell: number;
+  readonly list: number;
+}
+
+/** What scanning needs of a cell: where its lists start and its semantic codes. */
+export type ScannedCell = Pick<IvfCell, 'listStarts' | 'semantic'>;
+
 /** The k rows of `cells` nearest to a rotated query (best first): probe lists, scan 8-bit codes, re-rank in 9 bits. */
 export function searchIvf(cells: readonly IvfCell[], query: Float32Array, { probes, shortlist, k }: IvfSearch): IvfHit[] {
   const width = query.length;
@@ -80,9 +94,14 @@ export function searchIvf(cells: readonly IvfCell[], query: Float32Array, { prob
       lists.offer(s, c, l);
     }
   });
-  const scanned = new TopK(shortlist);
+  return scanLists(cells, lists.items().map(({ a, b }) => ({ cell: a, list: b })), query, shortlist, k);
+}
+
+/** Scans the given lists' 8-bit codes, keeps the `shortlist` best, and returns the k best of those in 9 bits. */
+export function scanLists(cells: readonly ScannedCell[], lists: readonly ListRef[], query: Float32Array, shortlist: number, k: number): IvfHit[] {
   const prepared = cells.map((cell) => prepareQuery(cell.semantic, query));
-  for (const { a: c, b: l } of lists.items()) {
+  const scanned = new TopK(Math.max(shortlist, k));
+  for (const { cell: c, list: l } of lists) {
     const cell = cells[c]!;
     for (let r = cell.listStarts[l]!, end = cell.listStarts[l + 1]!; r < end; r++) scanned.offer(coarseDot(cell.semantic, prepared[c]!, r), c, r);
   }

@@ -44,6 +44,7 @@ export class ScaleCatalog {
     private readonly cache: EmbeddingCache,
     private readonly shas: readonly string[],
     readonly catalogDir: string,
+    readonly baseDir: string,
   ) {}
 
   static async open(baseDir: string, catalogDir: string, cacheDir: string): Promise<ScaleCatalog> {
@@ -64,7 +65,7 @@ export class ScaleCatalog {
       { recipe: EMBEDDING_RECIPE, imageSemantic: [imageSemantic.spec, imageSemantic.files], visual: [visual.spec, visual.files], productVariants: PRODUCT_VARIANTS.map((v) => v.name), framing: manifest.index.framing },
       { semantic: imageSemantic.spec.dim, visual: visual.spec.dim },
     );
-    return new ScaleCatalog(manifest, products, await unit(manifest.vectors.semantic), await unit(manifest.vectors.visual), await unit(manifest.vectors.text), cache, shas, catalogDir);
+    return new ScaleCatalog(manifest, products, await unit(manifest.vectors.semantic), await unit(manifest.vectors.visual), await unit(manifest.vectors.text), cache, shas, catalogDir, baseDir);
   }
 
   get baseCount(): number {
