@@ -43,7 +43,14 @@ export interface CompactBuildResult {
  */
 export async function buildCompactCatalog(
   catalog: ScaleCatalog,
-  { size, realRows, outDir, progress }: { size: number; realRows: number; outDir: string; progress: Progress },
+  {
+    size,
+    realRows,
+    outDir,
+    progress,
+    maxCellRows = MAX_CELL_ROWS,
+    exactBelow = catalog.baseManifest.index.exactBelow,
+  }: { size: number; realRows: number; outDir: string; progress: Progress; maxCellRows?: number; exactBelow?: number },
 ): Promise<CompactBuildResult> {
   const started = performance.now();
   const base = catalog.baseManifest;
@@ -52,7 +59,7 @@ export async function buildCompactCatalog(
   const width = rotation.width;
   const synthetic = size > realRows;
   // Same inputs, same work folder: a rerun after an interruption finds the cells already written.
-  const inputs = sha256Hex(JSON.stringify({ base: base.buildId, size, real: Math.min(size, realRows), ROTATION_SEED, MAX_CELL_ROWS, ROWS_PER_LIST, TEXT_DIMS, COMPACT_VERSION })).slice(0, 12);
+  const inputs = sha256Hex(JSON.stringify({ base: base.buildId, size, real: Math.min(size, realRows), ROTATION_SEED, maxCellRows, ROWS_PER_LIST, TEXT_DIMS, COMPACT_VERSION })).slice(0, 12);
   const work = join(dirname(outDir), `.${basename(outDir)}.work-${inputs}`);
   await mkdir(join(work, 'cells'), { recursive: true });
 
@@ -87,7 +94,7 @@ export async function buildCompactCatalog(
   let done = 0;
   const categoryRecords: CompactManifest['categories'][number][] = [];
   for (const { name, rows } of categories) {
-    const count = Math.ceil(rows.length / MAX_CELL_ROWS);
+    const count = Math.ceil(rows.length / maxCellRows);
     const slug = categorySlug(name);
     const paths = Array.from({ length: count }, (_, c) => `cells/${slug}-${c}.cell`);
     let parts: number[][] | null = null;
@@ -100,7 +107,7 @@ export async function buildCompactCatalog(
         bytes = new Uint8Array(await readFile(full));
         reused++;
       } else {
-        parts ??= splitCategory(catalog, rows, count, realRows, rotation);
+        parts ??= splitCategory(catalog, rows, count, maxCellRows, realRows, rotation);
         bytes = writeCell(catalog, parts[c]!, realRows, rotation, text, textRotation);
         await writeFile(`${full}.partial`, bytes);
         await rename(`${full}.partial`, full);
@@ -156,14 +163,14 @@ export async function buildCompactCatalog(
     synthetic,
     realProducts: Math.min(size, realRows),
     counts: { products: size, cells: cells.length, lists: centroids.length },
-    compact: { rotationSeed: ROTATION_SEED, rowsPerList: ROWS_PER_LIST, maxCellRows: MAX_CELL_ROWS, probes: 16, shortlist: 64 },
+    compact: { rotationSeed: ROTATION_SEED, rowsPerList: ROWS_PER_LIST, maxCellRows, probes: 16, shortlist: 64 },
     router: 'router.bin',
     cells,
     categories: categoryRecords,
     prompts: base.prompts,
     calibration: base.calibration,
     search: base.search,
-    exactBelow: base.index.exactBelow,
+    exactBelow,
     files,
   };
   const manifestBytes = new TextEncoder().encode(JSON.stringify(manifest, null, 1));
@@ -188,22 +195,30 @@ function reusedRows(cells: readonly CellRecord[], reused: number): number {
   return reused === 0 ? 0 : cells.slice(0, reused).reduce((n, c) => n + c.rows, 0);
 }
 
-/** A category's rows in `count` groups of similar products (k-means on the rotated semantic vectors). */
-function splitCategory(catalog: ScaleCatalog, rows: readonly number[], count: number, realRows: number, rotation: RandomRotation): number[][] {
+/**
+ * A category's rows in `count` groups of similar products, none above `capacity`: k-means on the rotated semantic
+ * vectors, then each row goes to its nearest group with room, the rows whose nearest group is clearest first.
+ */
+function splitCategory(catalog: ScaleCatalog, rows: readonly number[], count: number, capacity: number, realRows: number, rotation: RandomRotation): number[][] {
   if (count === 1) return [[...rows]];
   const width = rotation.width;
   const data = new Float32Array(rows.length * width);
   rows.forEach((i, j) => data.set(rotation.apply(catalog.row(i, realRows).semantic), j * width));
-  const { assignment } = kmeans(data, rows.length, width, count, { seed: rows[0]! + 1, iterations: 8 });
+  const { centroids } = kmeans(data, rows.length, width, count, { seed: rows[0]! + 1, iterations: 8 });
+  const scores = rows.map((_, j) => {
+    const s = Array.from({ length: count }, (_, c) => {
+      let d = 0;
+      for (let k = 0; k < width; k++) d += (data[j * width + k]! - centroids[c * width + k]!) ** 2;
+      return -d;
+    });
+    const order = s.map((_, c) => c).sort((a, b) => s[b]! - s[a]!);
+    return { j, order, margin: s[order[0]!]! - s[order[1]!]! };
+  });
   const parts: number[][] = Array.from({ length: count }, () => []);
-  rows.forEach((i, j) => parts[assignment[j]!]!.push(i));
-  return parts.filter((p) => p.length > 0).length === count ? parts : evenParts(rows, count);
-}
-
-/** Fallback when k-means leaves a cell empty: consecutive slices. */
-function evenParts(rows: readonly number[], count: number): number[][] {
-  const size = Math.ceil(rows.length / count);
-  return Array.from({ length: count }, (_, c) => rows.slice(c * size, (c + 1) * size));
+  for (const { j, order } of scores.sort((a, b) => b.margin - a.margin || a.j - b.j)) {
+    parts[order.find((c) => parts[c]!.length < capacity)!]!.push(rows[j]!);
+  }
+  return parts.map((p) => p.sort((a, b) => a - b));
 }
 
 function writeCell(catalog: ScaleCatalog, rows: readonly number[], realRows: number, rotation: RandomRotation, names: PrincipalSubspace, nameRotation: RandomRotation): Uint8Array {

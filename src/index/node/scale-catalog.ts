@@ -51,7 +51,7 @@ export class ScaleCatalog {
     const manifest = await readManifest(baseDir);
     const read = folderReader(baseDir);
     const products = JSON.parse(new TextDecoder().decode(await read(fileRecord(manifest, manifest.products)))) as Product[];
-    if (manifest.counts.entries !== manifest.counts.products) throw new Error(`${baseDir} indexes augmented copies; build the base without --augment`);
+    // Entries 0…products−1 are the products' own photos (augmented copies of a base build come after them).
     const unit = async (record: VectorSetRecord): Promise<Matrix> => {
       const m = decodeMatrix(await read(fileRecord(manifest, record.file)), record.encoding, record.rows, record.dim);
       for (let r = 0; r < m.rows; r++) m.data.set(normalize(row(m, r)), r * m.dim);
