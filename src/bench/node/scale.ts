@@ -2,7 +2,10 @@ import type { CompactManifest } from '../../artifacts/shared/compact.js';
 import type { Product } from '../../artifacts/shared/format.js';
 import { categoryKey } from '../../catalog/shared/taxonomy.js';
 import type { Progress } from '../../common/shared/progress.js';
-import type { ScaleCatalog, ScaleRow } from '../../index/node/scale-catalog.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildCompactCatalog } from '../../index/node/compact-build.js';
+import { ScaleCatalog, type ScaleRow } from '../../index/node/scale-catalog.js';
 import { openCompactDir } from '../../search/node/compact.js';
 import { searchCatalog, searchCatalogByText } from '../../search/shared/policy.js';
 import type { SearchResponse } from '../../search/shared/response.js';
@@ -163,4 +166,110 @@ export async function measureCompact(
     photo_p99_ms_uncached: p(uncached, 99),
     cell_bytes_per_search_p50: p(bytes, 50),
   };
+}
+
+/** One line of the `scale` list: a catalog size in one format. Figures not measured are null (see `measured_in`). */
+export interface ScaleLine {
+  readonly products: number;
+  readonly format: 'single-file' | 'compact';
+  readonly synthetic: boolean;
+  readonly downloaded_bytes_per_product: number;
+  /** What the page downloads before its first result, models aside: manifest, router, prompts and the cells that search loaded. */
+  readonly first_result_bytes: number | null;
+  readonly recall_at_10: number | null;
+  readonly words_recall_at_10: number | null;
+  readonly p50_ms: number | null;
+  readonly p99_ms_cached: number | null;
+  readonly p99_ms_uncached: number | null;
+  readonly worker_memory_mb: number | null;
+  readonly build_products_per_s: number | null;
+  /** Where the search figures come from: "node" (the shared code in Node), not yet the page. */
+  readonly measured_in: 'node' | null;
+  readonly note: string;
+}
+
+export interface ScaleOptions {
+  readonly sizes: readonly number[];
+  /** The built index scale catalogs are made from, and its photos. */
+  readonly baseDir: string;
+  readonly catalogDir: string;
+  readonly cacheDir: string;
+  /** Where the compact catalogs are built (reused when their manifest matches). */
+  readonly workDir: string;
+  readonly queries: number;
+  readonly progress: Progress;
+}
+
+/**
+ * The `scale` part: for each size, the compact layout (built with npm run build:scale's code, reused when already
+ * there) measured against exact float32 under the same policy, beside today's single-file layout at that size.
+ */
+export async function benchScale(options: ScaleOptions): Promise<ScaleLine[]> {
+  const { progress } = options;
+  const catalog = await ScaleCatalog.open(options.baseDir, options.catalogDir, options.cacheDir);
+  const lines: ScaleLine[] = [];
+  try {
+    const realRows = catalog.realRowsReady();
+    const single = singleFileBytesPerProduct(options.baseDir);
+    for (const size of [...options.sizes].sort((a, b) => a - b)) {
+      const dir = join(options.workDir, `compact-${size}`);
+      const manifestPath = join(dir, 'manifest.json');
+      const existing = existsSync(manifestPath) ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as CompactManifest) : null;
+      let buildRate: number | null = null;
+      if (!existing || existing.counts.products !== size || existing.realProducts !== Math.min(size, realRows)) {
+        progress.line(`— scale: building the compact catalog of ${size.toLocaleString('en')} products`);
+        buildRate = (await buildCompactCatalog(catalog, { size, realRows, outDir: dir, progress })).productsPerSecond;
+      } else {
+        const stats = JSON.parse(readFileSync(join(dir, 'compact_stats.json'), 'utf8')) as { productsPerSecond: number; cellsReused: number };
+        buildRate = stats.cellsReused === 0 ? stats.productsPerSecond : null;
+      }
+      progress.line(`— scale: measuring ${size.toLocaleString('en')} products`);
+      const m = await measureCompact(catalog, dir, { realRows, queries: options.queries, progress });
+      const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as CompactManifest;
+      const total = manifest.files.reduce((n, f) => n + f.bytes, 0) + readFileSync(manifestPath).byteLength;
+      const fixed = readFileSync(manifestPath).byteLength + manifest.files.filter((f) => !f.path.startsWith('cells/')).reduce((n, f) => n + f.bytes, 0);
+      lines.push({
+        products: size,
+        format: 'single-file',
+        synthetic: size > realRows,
+        downloaded_bytes_per_product: single,
+        first_result_bytes: single * size,
+        recall_at_10: null,
+        words_recall_at_10: null,
+        p50_ms: null,
+        p99_ms_cached: null,
+        p99_ms_uncached: null,
+        worker_memory_mb: null,
+        build_products_per_s: null,
+        measured_in: null,
+        note: `bytes: the base index's files per product (${options.baseDir}) times the size — the whole index before the first result; one graph file past ~60,000 products exceeds Chromium's IndexedDB value limit`,
+      });
+      lines.push({
+        products: size,
+        format: 'compact',
+        synthetic: m.synthetic,
+        downloaded_bytes_per_product: Math.round(total / size),
+        first_result_bytes: fixed + m.cell_bytes_per_search_p50,
+        recall_at_10: m.photo_recall_at_10,
+        words_recall_at_10: m.words_recall_at_10,
+        p50_ms: m.photo_p50_ms_cached,
+        p99_ms_cached: m.photo_p99_ms_cached,
+        p99_ms_uncached: m.photo_p99_ms_uncached,
+        worker_memory_mb: null,
+        build_products_per_s: buildRate,
+        measured_in: 'node',
+        note: `${m.queries} photo and words queries (${size < realRows ? 'real product variants not in the catalog' : 'derived rows'}); times: whole photo searches through the shared policy in Node, JavaScript scans`,
+      });
+    }
+  } finally {
+    catalog.close();
+  }
+  return lines;
+}
+
+/** What the page downloads per product in today's layout for photos and words: every index file but the prompts. */
+function singleFileBytesPerProduct(dir: string): number {
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { files: { path: string; bytes: number }[]; counts: { products: number } };
+  const perProduct = manifest.files.filter((f) => f.path !== 'vectors/prompts.f16' && f.path !== 'index_stats.json').reduce((n, f) => n + f.bytes, 0);
+  return Math.round(perProduct / manifest.counts.products);
 }
