@@ -227,17 +227,19 @@ function writeCell(catalog: ScaleCatalog, rows: readonly number[], realRows: num
   const semantic = new Float32Array(rows.length * width);
   const visual = new Float32Array(rows.length * width);
   const text = new Float32Array(rows.length * textWidth);
+  const records = new Map<number, { id: string; base: number }>();
   rows.forEach((i, j) => {
     const r = catalog.row(i, realRows);
+    records.set(i, { id: r.id, base: r.base });
     semantic.set(rotation.apply(r.semantic), j * width);
     visual.set(rotation.apply(r.visual), j * width);
     text.set(nameRotation.apply(projectOnto(names, r.text, true)), j * textWidth);
   });
   const cell = buildIvfCell(semantic, visual, text, Uint32Array.from(rows), width, { seed: rows[0]! + 7, textWidth });
   const products = Array.from(cell.entries, (i) => {
-    const r = catalog.row(i, realRows);
-    const p = catalog.baseProducts[r.base]!;
-    return { id: r.id, name: p.name, color: p.color, predictedColor: p.predictedColor, image: p.image, gender: p.gender };
+    const { id, base } = records.get(i)!;
+    const p = catalog.baseProducts[base]!;
+    return { id, name: p.name, color: p.color, predictedColor: p.predictedColor, image: p.image, gender: p.gender };
   });
   return encodeCell({ ...cell, products });
 }

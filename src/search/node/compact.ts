@@ -13,6 +13,8 @@ export interface CompactCatalog {
   readonly manifest: CompactManifest;
   readonly source: CatalogSource;
   readonly store: LruCellStore;
+  /** Another source over the same router with an empty cell store: every cell read from the folder again. */
+  cold(budgetBytes: number): { source: CatalogSource; store: LruCellStore };
 }
 
 async function readChecked(dir: string, file: ArtifactFile): Promise<Uint8Array> {
@@ -29,6 +31,9 @@ export async function openCompactDir(dir: string, budgetBytes = 256 * 2 ** 20): 
   const prompts = decodeMatrix(await readChecked(dir, fileRecord(manifest, vectors.file)), vectors.encoding, vectors.rows, vectors.dim);
   for (let r = 0; r < prompts.rows; r++) prompts.data.set(normalize(row(prompts, r)), r * prompts.dim);
   const cellFile = (i: number) => fileRecord(manifest, manifest.cells[i]!.file);
-  const store = new LruCellStore(async (i) => decodeCell(await readChecked(dir, cellFile(i)), manifest.cells[i]!.file), (i) => cellFile(i).bytes, budgetBytes);
-  return { manifest, source: compactSource(manifest, router, prompts, store), store };
+  const cold = (budget: number) => {
+    const store = new LruCellStore(async (i) => decodeCell(await readChecked(dir, cellFile(i)), manifest.cells[i]!.file), (i) => cellFile(i).bytes, budget);
+    return { source: compactSource(manifest, router, prompts, store), store };
+  };
+  return { manifest, ...cold(budgetBytes), cold };
 }
