@@ -11,8 +11,6 @@ export interface IvfCell {
   readonly rows: number;
   /** List l holds rows listStarts[l] … listStarts[l + 1] − 1. */
   readonly listStarts: Uint32Array;
-  /** One rotated centroid per list. */
-  readonly listCentroids: Float32Array;
   readonly semantic: ResidualCodes;
   readonly visual: ResidualCodes;
   /** The product names' text vectors, projected on their principal subspace (its own width), 8-bit. */
@@ -34,7 +32,7 @@ export function buildIvfCell(
 ): IvfCell {
   const rows = entries.length;
   const lists = Math.max(1, Math.round(rows / rowsPerList));
-  const { centroids, assignment } = kmeans(semantic, rows, width, lists, { seed });
+  const { assignment } = kmeans(semantic, rows, width, lists, { seed });
   const order = Array.from({ length: rows }, (_, r) => r).sort((a, b) => assignment[a]! - assignment[b]! || a - b);
   const listStarts = new Uint32Array(lists + 1);
   for (const r of order) listStarts[assignment[r]! + 1]!++;
@@ -50,7 +48,6 @@ export function buildIvfCell(
   return {
     rows,
     listStarts,
-    listCentroids: centroids,
     semantic: encodeResiduals(sem, rows, width, meanRow(sem, rows, width), 9),
     visual: encodeResiduals(vis, rows, width, meanRow(vis, rows, width), 8),
     text: encodeResiduals(txt, rows, textWidth, meanRow(txt, rows, textWidth), 8),
@@ -65,14 +62,6 @@ export interface IvfHit {
   readonly score: number;
 }
 
-export interface IvfSearch {
-  /** Inverted lists scanned, the nearest to the query across all the cells searched. */
-  readonly probes: number;
-  /** Rows kept from the 8-bit scan for the 9-bit re-rank. */
-  readonly shortlist: number;
-  readonly k: number;
-}
-
 /** A list to scan: its cell (an index into the cells given to scanLists) and its number there. */
 export interface ListRef {
   readonly cell: number;
@@ -81,21 +70,6 @@ export interface ListRef {
 
 /** What scanning needs of a cell: where its lists start and its semantic codes. */
 export type ScannedCell = Pick<IvfCell, 'listStarts' | 'semantic'>;
-
-/** The k rows of `cells` nearest to a rotated query (best first): probe lists, scan 8-bit codes, re-rank in 9 bits. */
-export function searchIvf(cells: readonly IvfCell[], query: Float32Array, { probes, shortlist, k }: IvfSearch): IvfHit[] {
-  const width = query.length;
-  const lists = new TopK(probes);
-  cells.forEach((cell, c) => {
-    const n = cell.listStarts.length - 1;
-    for (let l = 0; l < n; l++) {
-      let s = 0;
-      for (let j = 0; j < width; j++) s += query[j]! * cell.listCentroids[l * width + j]!;
-      lists.offer(s, c, l);
-    }
-  });
-  return scanLists(cells, lists.items().map(({ a, b }) => ({ cell: a, list: b })), query, shortlist, k);
-}
 
 /** Scans the given lists' 8-bit codes, keeps the `shortlist` best, and returns the k best of those in 9 bits. */
 export function scanLists(cells: readonly ScannedCell[], lists: readonly ListRef[], query: Float32Array, shortlist: number, k: number): IvfHit[] {

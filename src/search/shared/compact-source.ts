@@ -98,7 +98,7 @@ export function compactSource(manifest: CompactManifest, router: RouterContent, 
   const pickLists = (rotated: Float32Array, cells: readonly number[], wanted: number): ListRef[] => {
     const inScope = new Set(cells);
     const rows = cells.reduce((n, c) => n + manifest.cells[c]!.rows, 0);
-    const all = rows < manifest.exactBelow || manifest.cells.length === 0;
+    const all = rows < manifest.exactBelow;
     const count = all ? Infinity : probes + Math.ceil(wanted / rowsPerList);
     const best = new TopK(Math.min(count, router.listCell.length));
     const q = routerQuery(rotated);
