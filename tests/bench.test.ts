@@ -61,7 +61,7 @@ describe('npm run bench -- --quick (smoke)', () => {
     const r = JSON.parse(readFileSync(out, 'utf8')) as BenchResult;
 
     expect(r.mode).toBe('quick');
-    expect(r.parts).toEqual(['embed', 'ann', 'build', 'page', 'size', 'server']);
+    expect(r.parts).toEqual(['embed', 'ann', 'build', 'page', 'size', 'server', 'scale']);
     expect(r.machine.cores).toBeGreaterThan(0);
     expect(r.machine.cpu.length).toBeGreaterThan(0);
     expect(r.machine.node).toMatch(/^v\d+/);
@@ -142,6 +142,15 @@ describe('npm run bench -- --quick (smoke)', () => {
     expect(fault.recovery_ms).not.toBeNull();
     expect(fault.intact).toBe(true);
     expect(stdout).toMatch(/Search server — PostgreSQL \+ pgvector/);
+
+    // Scale: each size in both layouts, the compact one measured against exact float32 and far smaller.
+    expect(r.scale!.map((l) => `${l.products} ${l.format}`)).toEqual(['400 single-file', '400 compact']);
+    const [single, compact] = r.scale!;
+    expect(compact!.downloaded_bytes_per_product).toBeLessThan(single!.downloaded_bytes_per_product / 2);
+    expect(compact!.recall_at_10).toBeGreaterThanOrEqual(0.9);
+    expect(compact!.recall_at_10).toBeLessThanOrEqual(1);
+    expect(compact!.p99_ms_uncached).toBeGreaterThan(0);
+    expect(stdout).toMatch(/Scale — compact layout against today's/);
 
     // The three key figures, named, and printed last.
     const k = r.key_figures;

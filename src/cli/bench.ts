@@ -26,6 +26,10 @@ Parts:
           concurrent clients for a fixed time at the catalog's size and at 44,441 products (synthetic variants):
           searches/s (and per core), p50/p99 latency, errors, recall@10 against exact scans; then the database
           stopped and restarted mid-run (503s, recovery time, nothing half-written)
+  scale   catalogs of --sizes products (default 5294,44417,200000,1000000) made by npm run build:scale's code from
+          the index (real product variants up to what the encoders gave, derived rows past that: synthetic) in
+          the compact layout, built into artifacts/scale/ once: bytes per product, first-result bytes, recall@10
+          of photo and words searches against exact float32 under the same policy, latency; beside today's layout
 
   --out <file.json>    where to write the JSON (default bench-results/bench-<time>.json)
   --skip <parts>       comma-separated parts to leave out, e.g. --skip build,page
@@ -75,12 +79,15 @@ await runCli('bench', USAGE, async (argv) => {
   for (const p of values.skip ? partsOption(values.skip, '--skip') : []) parts.delete(p);
   if (parts.size === 0) throw new UsageError('no part left to run');
   const sizes = values.sizes ? sizesOption(values.sizes) : values.quick ? (['catalog', 2000] as const) : (['catalog', 100_000, 1_000_000] as const);
+  const given = sizes.filter((s): s is number => s !== 'catalog');
+  const scaleSizes = values.sizes && given.length > 0 ? given : values.quick ? [400] : [5294, 44_417, 200_000, 1_000_000];
   const outPath = resolve(values.out ?? join(PROJECT_ROOT, 'bench-results', `bench-${timestamp()}.json`));
 
   const result = await runBench({
     quick: values.quick,
     parts,
     sizes: [...sizes],
+    scaleSizes,
     artifactsDir: values.artifacts ? resolve(values.artifacts) : null,
     progress: terminalProgress(process.stderr),
   });

@@ -155,7 +155,7 @@ export function validateManifest(value: unknown): ArtifactManifest {
   return m as ArtifactManifest;
 }
 
-export function fileRecord(manifest: ArtifactManifest, path: string): ArtifactFile {
+export function fileRecord(manifest: Pick<ArtifactManifest, 'files'>, path: string): ArtifactFile {
   const record = manifest.files.find((f) => f.path === path);
   if (!record) throw new ArtifactError(`artifact manifest lists no file "${path}"`);
   return record;

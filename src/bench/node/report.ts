@@ -1,4 +1,5 @@
 import { formatBytes } from '../../common/shared/units.js';
+import type { ScaleLine } from './scale.js';
 import type { Summary } from '../shared/stats.js';
 import { BUSY_PER_CORE } from './machine.js';
 import type { BenchResult } from './run.js';
@@ -242,6 +243,31 @@ export function formatReport(r: BenchResult, jsonPath: string | null = null): st
       heading('Load average around the timed parts (1 minute, per attempt)'),
       ...loads.map(([part, attempts]) => `${part}: ${attempts!.map((a) => `${a.start.toFixed(2)} → ${a.end.toFixed(2)}${a.busy ? ' (busy)' : ''}`).join('; ')}`),
       ...(loads.some(([, attempts]) => attempts!.every((a) => a.busy)) ? [`WARNING: the machine stayed busy (> ${(BUSY_PER_CORE.before * m.cores).toFixed(1)} before or > ${(BUSY_PER_CORE.after * m.cores).toFixed(1)} after): these timings are pessimistic and their ratios unreliable`] : []),
+    );
+  }
+
+  if (r.scale) {
+    const cell = (v: number | null, digits = 3) => (v === null ? '—' : v.toFixed(digits));
+    const row = (l: ScaleLine) => [
+      int(l.products),
+      l.format,
+      l.synthetic ? 'yes' : 'no',
+      int(l.downloaded_bytes_per_product),
+      l.first_result_bytes === null ? '—' : formatBytes(l.first_result_bytes),
+      cell(l.recall_at_10),
+      cell(l.words_recall_at_10),
+      l.p50_ms === null ? '—' : ms(l.p50_ms),
+      l.p99_ms_cached === null ? '—' : ms(l.p99_ms_cached),
+      l.p99_ms_uncached === null ? '—' : ms(l.p99_ms_uncached),
+      l.build_products_per_s === null ? '—' : int(l.build_products_per_s),
+    ];
+    // The 44k and 1M lines last: the figures the issue is about.
+    const last = (l: ScaleLine) => (l.products === 44_417 ? 1 : l.products === 1_000_000 ? 2 : 0);
+    const lines = [...r.scale].sort((a, b) => last(a) - last(b) || a.products - b.products);
+    out.push(
+      heading('Scale — compact layout against today\'s'),
+      table(['products', 'format', 'synthetic', 'B/product', 'first result', 'recall@10', 'words', 'p50 ms', 'p99 cached', 'p99 uncached', 'build /s'], lines.map(row), ['r', 'l', 'l']),
+      ...[...new Set(r.scale.map((l) => `${l.format}: ${l.note}`))].map((n) => `- ${n}`),
     );
   }
 

@@ -18,11 +18,12 @@ import { benchPage, type PageIndex, type PageResult } from './page.js';
 import { RUN_DIR } from './paths.js';
 import { BenchServer } from './server.js';
 import { indexSize, profileDownloads, type IndexSize, type ProfileDownload } from './sizes.js';
+import { benchScale, type ScaleLine } from './scale.js';
 import { benchServerLoad, type ServerLoadResult } from './server-load.js';
 import { benchThroughput, type ThroughputResult } from './throughput.js';
 import type { Skip } from './types.js';
 
-export const PARTS = ['embed', 'ann', 'build', 'page', 'size', 'server'] as const;
+export const PARTS = ['embed', 'ann', 'build', 'page', 'size', 'server', 'scale'] as const;
 export type Part = (typeof PARTS)[number];
 
 export interface BenchOptions {
@@ -31,6 +32,8 @@ export interface BenchOptions {
   readonly parts: ReadonlySet<Part>;
   /** ANN sets: "catalog" (the index's own vectors) and synthetic row counts. */
   readonly sizes: readonly ('catalog' | number)[];
+  /** Catalog sizes of the scale part (compact layout against today's). */
+  readonly scaleSizes: readonly number[];
   /** The index the page serves and the ANN catalog set comes from. */
   readonly artifactsDir: string | null;
   readonly progress: Progress;
@@ -67,6 +70,8 @@ export interface BenchResult {
   readonly load: Partial<Record<Part, LoadWindow[]>>;
   /** The search on PostgreSQL + pgvector (remote mode): load, recall against exact, the database stopped mid-run. */
   readonly server: ServerLoadResult | null;
+  /** One line per catalog size and format (npm run build:scale catalogs): size, recall against exact, latency. */
+  readonly scale: ScaleLine[] | null;
   readonly skipped: Skip[];
   readonly key_figures: KeyFigures;
 }
@@ -220,6 +225,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   let page: PageResult | null = null;
   let sizes: BenchResult['sizes'] = null;
   let serverLoad: ServerLoadResult | null = null;
+  let scale: ScaleLine[] | null = null;
   try {
     if (parts.has('build')) {
       const profiles = mode.build.profiles.filter((p) => p !== 'arch' || !missingArch);
@@ -283,6 +289,20 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       serverLoad = await benchServerLoad({ ...mode.server, artifactsDir, queryPhotos: paths.queryPhotos, progress });
       done('server');
     }
+
+    if (parts.has('scale')) {
+      progress.line(`— scale: compact layout at ${options.scaleSizes.map((n) => n.toLocaleString('en')).join(', ')} products, against exact float32 and today's layout`);
+      scale = await benchScale({
+        sizes: options.scaleSizes,
+        baseDir: artifactsDir,
+        catalogDir: paths.images,
+        cacheDir: join(PROJECT_ROOT, '.cache/scale-embeddings'),
+        workDir: join(PROJECT_ROOT, options.quick ? '.cache/bench/scale-quick' : 'artifacts/scale'),
+        queries: options.quick ? 20 : 200,
+        progress,
+      });
+      done('scale');
+    }
   } finally {
     for (const b of browsers) await b.close().catch(() => undefined);
     await server.close();
@@ -326,6 +346,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     sizes,
     load,
     server: serverLoad,
+    scale,
     skipped,
     key_figures: keyFigures,
   };

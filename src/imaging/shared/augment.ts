@@ -43,3 +43,16 @@ export function augmentedCopies(image: RgbaImage, copies: number): RgbaImage[] {
   if (copies > AUGMENTATIONS.length) throw new RangeError(`at most ${AUGMENTATIONS.length} augmented copies are defined, asked for ${copies}`);
   return AUGMENTATIONS.slice(0, copies).map((a) => a.apply(image));
 }
+
+/**
+ * Scale catalogs (npm run build:scale) treat these copies of a catalog photo as distinct products: variant 0 is the
+ * photo itself. Kept apart from AUGMENTATIONS, whose names key every build's embedding cache.
+ */
+export const PRODUCT_VARIANTS: readonly { readonly name: string; apply(image: RgbaImage): RgbaImage }[] = [
+  { name: 'original', apply: (im) => im },
+  ...AUGMENTATIONS,
+  { name: 'flip+zoom-70', apply: (im) => zoomCenter(flipHorizontal(im), 0.7) },
+  { name: 'zoom-92', apply: (im) => zoomCenter(im, 0.92) },
+  { name: 'flip+zoom-92', apply: (im) => zoomCenter(flipHorizontal(im), 0.92) },
+  { name: 'zoom-78', apply: (im) => zoomCenter(im, 0.78) },
+];

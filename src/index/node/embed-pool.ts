@@ -45,10 +45,11 @@ export class EmbedPool {
     return pool;
   }
 
-  embed(bytes: Uint8Array, label: string): Promise<EmbedReply> {
+  /** `variant`: embed only that one of PRODUCT_VARIANTS; else the photo and the configured augmented copies. */
+  embed(bytes: Uint8Array, label: string, variant?: number): Promise<EmbedReply> {
     const slot = this.workers.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const id = this.nextId++;
-    const job: EmbedJob = { id, bytes, label };
+    const job: EmbedJob = variant === undefined ? { id, bytes, label } : { id, bytes, label, variant };
     return new Promise((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
       slot.worker.postMessage(job);

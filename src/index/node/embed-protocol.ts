@@ -13,6 +13,8 @@ export interface EmbedJob {
   readonly id: number;
   readonly bytes: Uint8Array;
   readonly label: string;
+  /** Embed only this one of PRODUCT_VARIANTS (scale catalogs) instead of the photo and its augmented copies. */
+  readonly variant?: number;
 }
 
 /** Row-major vectors of the original (row 0) and its augmented copies, unit length. */

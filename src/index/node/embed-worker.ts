@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadModelsConfig } from '../../models/node/config.js';
-import { augmentedCopies } from '../../imaging/shared/augment.js';
+import { augmentedCopies, PRODUCT_VARIANTS } from '../../imaging/shared/augment.js';
 import { decodeImage } from '../../imaging/node/decode.js';
 import { embedImages } from '../../models/shared/embed.js';
 import { resolveProfile } from '../../models/shared/manifest.js';
@@ -21,7 +21,8 @@ function concat(rows: Float32Array[]): Float32Array {
 async function handle(job: EmbedJob): Promise<EmbedReply> {
   try {
     const image = await decodeImage(job.bytes, job.label);
-    const embeddings = await embedImages(embedders, [image, ...augmentedCopies(image, config.augmentCopies)], config.framing);
+    const images = job.variant === undefined ? [image, ...augmentedCopies(image, config.augmentCopies)] : [PRODUCT_VARIANTS[job.variant]!.apply(image)];
+    const embeddings = await embedImages(embedders, images, config.framing);
     return {
       id: job.id,
       ok: true,

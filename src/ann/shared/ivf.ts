@@ -1,0 +1,141 @@
+import { coarseDot, encodeResiduals, meanRow, prepareQuery, refinedDot, type ResidualCodes } from '../../vectors/shared/quantize.js';
+import { kmeans } from './kmeans.js';
+
+/**
+ * One cell of the compact index: up to a few thousand rows of one category, split into inverted lists of about
+ * `rowsPerList` rows (k-means on the semantic vectors), rows stored list by list. Vectors are rotated (see
+ * RandomRotation) and coded as residuals from the cell's mean: semantic in 9 bits (the 8-bit part is scanned, the
+ * ninth bit re-ranks), visual in 8 (it only ever scores the candidates the semantic side found).
+ */
+export interface IvfCell {
+  readonly rows: number;
+  /** List l holds rows listStarts[l] … listStarts[l + 1] − 1. */
+  readonly listStarts: Uint32Array;
+  readonly semantic: ResidualCodes;
+  readonly visual: ResidualCodes;
+  /** The product names' text vectors, projected on their principal subspace (its own width), 8-bit. */
+  readonly text: ResidualCodes;
+  /** Row → the catalog's entry number. */
+  readonly entries: Uint32Array;
+}
+
+export const ROWS_PER_LIST = 64;
+
+/** Rows given rotated (row-major, `width` wide; text `textWidth` wide); the cell reorders them list by list. */
+export function buildIvfCell(
+  semantic: Float32Array,
+  visual: Float32Array,
+  text: Float32Array,
+  entries: Uint32Array,
+  width: number,
+  { rowsPerList = ROWS_PER_LIST, seed = 1, textWidth = width }: { rowsPerList?: number; seed?: number; textWidth?: number } = {},
+): IvfCell {
+  const rows = entries.length;
+  const lists = Math.max(1, Math.round(rows / rowsPerList));
+  const { assignment } = kmeans(semantic, rows, width, lists, { seed });
+  const order = Array.from({ length: rows }, (_, r) => r).sort((a, b) => assignment[a]! - assignment[b]! || a - b);
+  const listStarts = new Uint32Array(lists + 1);
+  for (const r of order) listStarts[assignment[r]! + 1]!++;
+  for (let l = 0; l < lists; l++) listStarts[l + 1]! += listStarts[l]!;
+  const permute = (data: Float32Array, w = width) => {
+    const out = new Float32Array(rows * w);
+    order.forEach((r, i) => out.set(data.subarray(r * w, (r + 1) * w), i * w));
+    return out;
+  };
+  const sem = permute(semantic);
+  const vis = permute(visual);
+  const txt = permute(text, textWidth);
+  return {
+    rows,
+    listStarts,
+    semantic: encodeResiduals(sem, rows, width, meanRow(sem, rows, width), 9),
+    visual: encodeResiduals(vis, rows, width, meanRow(vis, rows, width), 8),
+    text: encodeResiduals(txt, rows, textWidth, meanRow(txt, rows, textWidth), 8),
+    entries: Uint32Array.from(order, (r) => entries[r]!),
+  };
+}
+
+export interface IvfHit {
+  readonly cell: number;
+  readonly row: number;
+  /** The query's dot product with the row's 9-bit semantic code. */
+  readonly score: number;
+}
+
+/** A list to scan: its cell (an index into the cells given to scanLists) and its number there. */
+export interface ListRef {
+  readonly cell: number;
+  readonly list: number;
+}
+
+/** What scanning needs of a cell: where its lists start and its semantic codes. */
+export type ScannedCell = Pick<IvfCell, 'listStarts' | 'semantic'>;
+
+/** Scans the given lists' 8-bit codes, keeps the `shortlist` best, and returns the k best of those in 9 bits. */
+export function scanLists(cells: readonly ScannedCell[], lists: readonly ListRef[], query: Float32Array, shortlist: number, k: number): IvfHit[] {
+  const prepared = cells.map((cell) => prepareQuery(cell.semantic, query));
+  const scanned = new TopK(Math.max(shortlist, k));
+  for (const { cell: c, list: l } of lists) {
+    const cell = cells[c]!;
+    for (let r = cell.listStarts[l]!, end = cell.listStarts[l + 1]!; r < end; r++) scanned.offer(coarseDot(cell.semantic, prepared[c]!, r), c, r);
+  }
+  const refined = new TopK(k);
+  for (const { a: c, b: r } of scanned.items()) refined.offer(refinedDot(cells[c]!.semantic, prepared[c]!, r), c, r);
+  return refined.items().map(({ score, a, b }) => ({ cell: a, row: b, score }));
+}
+
+/** The `capacity` best (score, a, b) offered: a min-heap on score. */
+export class TopK {
+  private readonly scores: Float64Array;
+  private readonly as: Int32Array;
+  private readonly bs: Int32Array;
+  private size = 0;
+
+  constructor(private readonly capacity: number) {
+    this.scores = new Float64Array(capacity);
+    this.as = new Int32Array(capacity);
+    this.bs = new Int32Array(capacity);
+  }
+
+  offer(score: number, a: number, b: number): void {
+    if (this.capacity === 0) return;
+    if (this.size < this.capacity) {
+      let i = this.size++;
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if (this.scores[parent]! <= score) break;
+        this.move(parent, i);
+        i = parent;
+      }
+      this.put(i, score, a, b);
+      return;
+    }
+    if (score <= this.scores[0]!) return;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= this.size) break;
+      const child = left + 1 < this.size && this.scores[left + 1]! < this.scores[left]! ? left + 1 : left;
+      if (this.scores[child]! >= score) break;
+      this.move(child, i);
+      i = child;
+    }
+    this.put(i, score, a, b);
+  }
+
+  /** Best first. */
+  items(): { score: number; a: number; b: number }[] {
+    const out = Array.from({ length: this.size }, (_, i) => ({ score: this.scores[i]!, a: this.as[i]!, b: this.bs[i]! }));
+    return out.sort((x, y) => y.score - x.score || x.a - y.a || x.b - y.b);
+  }
+
+  private move(from: number, to: number): void {
+    this.put(to, this.scores[from]!, this.as[from]!, this.bs[from]!);
+  }
+
+  private put(i: number, score: number, a: number, b: number): void {
+    this.scores[i] = score;
+    this.as[i] = a;
+    this.bs[i] = b;
+  }
+}
