@@ -1,3 +1,4 @@
+import type { IvfCell } from '../../ann/shared/ivf.js';
 import type { CodeBits, ResidualCodes } from '../../vectors/shared/quantize.js';
 import { ArtifactError } from './format.js';
 
@@ -20,15 +21,8 @@ export interface CellProduct {
   readonly gender: string | null;
 }
 
-export interface CellContent {
-  readonly rows: number;
-  readonly listStarts: Uint32Array;
-  readonly semantic: ResidualCodes;
-  readonly visual: ResidualCodes;
-  /** The product names' text vectors. */
-  readonly text: ResidualCodes;
-  /** Row → the catalog's product number. */
-  readonly entries: Uint32Array;
+/** A cell as stored: its inverted lists and codes, and each row's product record. */
+export interface CellContent extends IvfCell {
   readonly products: readonly CellProduct[];
 }
 
