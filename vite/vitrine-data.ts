@@ -5,14 +5,17 @@ import type { Plugin } from 'vite';
 import { loadModelsConfig } from '../src/models/node/config.js';
 import { ASSETS_DIR, PROJECT_ROOT } from '../src/common/node/paths.js';
 import { ISOLATION_HEADERS } from '../src/common/shared/http-headers.js';
-import { MANIFEST_FILE, STATS_FILE, validateManifest, type Product } from '../src/artifacts/shared/format.js';
+import { decodeCell } from '../src/artifacts/shared/cells.js';
+import { COMPACT_FORMAT, COMPACT_STATS_FILE, isCompactManifest, validateCompactManifest, type CompactManifest } from '../src/artifacts/shared/compact.js';
+import { MANIFEST_FILE, STATS_FILE, validateManifest, type ArtifactManifest, type Product } from '../src/artifacts/shared/format.js';
 
 /**
  * Serves the data the page's worker fetches, at the URLs it expects:
  *   artifacts/<file>        the index (VITRINE_ARTIFACTS, default artifacts/demo)
  *   models/<model>/<file>   the encoders the index was built with (from assets/): the two image encoders, and the
  *                           text encoder with its tokenizer, which the page fetches on the first query with words
- *   catalog/<image>         product photos (from the catalog folder recorded in index_stats.json)
+ *   catalog/<image>         product photos (from the catalog folder recorded in index_stats.json, or a compact
+ *                           catalog's compact_stats.json)
  * In dev they stream from disk; `vite build` copies exactly these files into the output, so it is plain static
  * hosting (and `vite preview` serves that copy). Only files the manifest names are served: no path leaves the map.
  */
@@ -21,13 +24,14 @@ function artifactsDir(): string {
   return resolve(PROJECT_ROOT, process.env.VITRINE_ARTIFACTS ?? 'artifacts/demo');
 }
 
-/** URL path (relative to the app's base) → file on disk. */
+/** URL path (relative to the app's base) → file on disk: today's layout, or the compact one (npm run build:scale). */
 function dataFiles(dir: string): Map<string, string> {
   const manifestPath = join(dir, MANIFEST_FILE);
   if (!existsSync(manifestPath)) {
     throw new Error(`no catalog index at ${dir} — build one with npm run build:index (or set VITRINE_ARTIFACTS)`);
   }
-  const manifest = validateManifest(JSON.parse(readFileSync(manifestPath, 'utf8')));
+  const json: unknown = JSON.parse(readFileSync(manifestPath, 'utf8'));
+  const manifest = isCompactManifest(json) ? validateCompactManifest(json) : validateManifest(json);
   const files = new Map<string, string>([[`artifacts/${MANIFEST_FILE}`, manifestPath]]);
   for (const f of manifest.files) files.set(`artifacts/${f.path}`, join(dir, f.path));
 
@@ -40,10 +44,17 @@ function dataFiles(dir: string): Map<string, string> {
     for (const file of Object.keys(record.files)) files.set(`models/${record.model}/${file}`, join(ASSETS_DIR, mirror, file));
   }
 
-  const stats = JSON.parse(readFileSync(join(dir, STATS_FILE), 'utf8')) as { catalog: string };
-  const products = JSON.parse(readFileSync(join(dir, manifest.products), 'utf8')) as Product[];
-  for (const p of products) files.set(`catalog/${p.image}`, join(stats.catalog, p.image));
+  const stats = JSON.parse(readFileSync(join(dir, manifest.format === COMPACT_FORMAT ? COMPACT_STATS_FILE : STATS_FILE), 'utf8')) as { catalog: string };
+  for (const image of productImages(dir, manifest)) files.set(`catalog/${image}`, join(stats.catalog, image));
   return files;
+}
+
+/** Every product photo the catalog shows (a compact catalog's are in its cells: several products may share one). */
+function productImages(dir: string, manifest: ArtifactManifest | CompactManifest): Set<string> {
+  if (manifest.format === COMPACT_FORMAT) {
+    return new Set(manifest.cells.flatMap((cell) => decodeCell(new Uint8Array(readFileSync(join(dir, cell.file))), cell.file).products.map((p) => p.image)));
+  }
+  return new Set((JSON.parse(readFileSync(join(dir, manifest.products), 'utf8')) as Product[]).map((p) => p.image));
 }
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {

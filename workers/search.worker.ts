@@ -3,7 +3,7 @@
  * The page talks to it only through Comlink (src/search/worker/api.ts).
  */
 import { expose } from 'comlink';
-import type { EngineInfo, LoadEvent, SearchWorkerApi, TextModelInfo } from '../src/search/worker/api.js';
+import type { EngineInfo, LoadEvent, SearchWorkerApi, ShardBudgets, ShardStats, TextModelInfo } from '../src/search/worker/api.js';
 import { WorkerSearchEngine } from '../src/search/worker/engine.js';
 import type { SearchRequest } from '../src/search/shared/policy.js';
 import { errorResponse, type SearchResponse } from '../src/search/shared/response.js';
@@ -67,8 +67,8 @@ async function answer(
 }
 
 const api: SearchWorkerApi = {
-  load(dataBase: string, onEvent: (event: LoadEvent) => void): Promise<EngineInfo> {
-    engine ??= WorkerSearchEngine.open(new URL(dataBase), (event) => void onEvent(event)).catch((error: unknown) => {
+  load(dataBase: string, onEvent: (event: LoadEvent) => void, budgets?: Partial<ShardBudgets>): Promise<EngineInfo> {
+    engine ??= WorkerSearchEngine.open(new URL(dataBase), (event) => void onEvent(event), budgets).catch((error: unknown) => {
       throw new Error(message(error));
     });
     return engine.then((e) => e.info);
@@ -89,6 +89,10 @@ const api: SearchWorkerApi = {
     } catch (error) {
       throw new Error(message(error));
     }
+  },
+
+  async shardStats(): Promise<ShardStats | null> {
+    return (await loaded()).shardStats();
   },
 
   async embed(image: Blob) {

@@ -13,7 +13,7 @@
  */
 import { proxy, wrap, type Remote } from 'comlink';
 import { blankWords, errorResponse, type SearchResponse } from '../search/shared/response.js';
-import type { EngineInfo, ImageEmbedding, LoadEvent, SearchRequest, SearchWorkerApi, TextModelInfo } from '../search/worker/api.js';
+import type { EngineInfo, ImageEmbedding, LoadEvent, SearchRequest, SearchWorkerApi, ShardBudgets, ShardStats, TextModelInfo } from '../search/worker/api.js';
 
 export interface EngineEvents {
   onLoadEvent(event: LoadEvent): void;
@@ -31,9 +31,11 @@ export interface EngineOptions {
   /** Replacements allowed within `restartWindowMs` before the page gives up and asks for a reload. */
   readonly maxRestarts?: number;
   readonly restartWindowMs?: number;
+  /** Shard budgets of a compact catalog, where the page overrides the worker's defaults. */
+  readonly shardBudgets?: Partial<ShardBudgets>;
 }
 
-const DEFAULTS: Required<EngineOptions> = { unresponsiveMs: 15_000, maxRestarts: 3, restartWindowMs: 5 * 60_000 };
+const DEFAULTS: Required<EngineOptions> = { unresponsiveMs: 15_000, maxRestarts: 3, restartWindowMs: 5 * 60_000, shardBudgets: {} };
 const HEARTBEAT_MS = 1_000;
 
 /** The worker behind a call ended before answering. */
@@ -156,6 +158,11 @@ export class SearchEngineClient {
     return this.call(session, () => session.api.embed(image));
   }
 
+  async shardStats(): Promise<ShardStats | null> {
+    const session = await this.readySession();
+    return this.call(session, () => session.api.shardStats());
+  }
+
   /** A worker that has loaded; one that dies while loading is replaced and waited for (nothing was sent to it yet). */
   private readySession(): Promise<Session> {
     return this.follow(async (session) => {
@@ -206,7 +213,7 @@ export class SearchEngineClient {
     );
 
     const restarted = this.restarted;
-    session.ready = this.call(session, () => api.load(this.dataBase, proxy((event: LoadEvent) => this.events.onLoadEvent(event))));
+    session.ready = this.call(session, () => api.load(this.dataBase, proxy((event: LoadEvent) => this.events.onLoadEvent(event)), this.options.shardBudgets));
     session.ready.then(
       (info) => session.alive && this.events.onReady(info, restarted),
       () => undefined,

@@ -1,4 +1,4 @@
-import type { EngineInfo, ImageEmbedding, SearchRequest, SearchResponse } from '../search/worker/api.js';
+import type { EngineInfo, ImageEmbedding, SearchRequest, SearchResponse, ShardStats } from '../search/worker/api.js';
 
 /** `window.__vitrine`: the calls the page makes, for tests and the curious (console). */
 export interface VitrineHandle {
@@ -9,6 +9,8 @@ export interface VitrineHandle {
   /** Words alone (the text model loads on the first query with words). */
   searchText(text: string, request?: SearchRequest): Promise<SearchResponse>;
   embed(image: Blob): Promise<ImageEmbedding>;
+  /** A compact catalog's shards: loads, evictions, bytes in memory and on the device; null for other catalogs. */
+  shardStats(): Promise<ShardStats | null>;
 }
 
 declare global {

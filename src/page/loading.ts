@@ -1,5 +1,5 @@
 import { formatBytes } from '../common/shared/units.js';
-import type { EngineInfo, LoadEvent } from '../search/worker/api.js';
+import type { EngineInfo, LoadEvent, LoadPart } from '../search/worker/api.js';
 
 export interface LoadingView {
   readonly box: HTMLElement;
@@ -7,6 +7,12 @@ export interface LoadingView {
   readonly bar: HTMLProgressElement;
   readonly file: HTMLElement;
 }
+
+const LOAD_LABELS: Readonly<Record<LoadPart, string>> = {
+  engine: 'Loading models and catalog index',
+  text: 'Loading the text model',
+  shard: 'Loading the part of the catalog this search needs',
+};
 
 /** The download bar: overall bytes and percent, and the file in flight with its own bytes and percent. */
 export function showLoadEvent(view: LoadingView, event: Exclude<LoadEvent, { kind: 'remote' }>): void {
@@ -18,10 +24,11 @@ export function showLoadEvent(view: LoadingView, event: Exclude<LoadEvent, { kin
   }
   const { file, overall } = event;
   const percent = Math.floor((100 * overall.loaded) / Math.max(1, overall.total));
-  // The text side loads after the page is ready, on the first query with words: the bar shows again for it.
-  view.box.hidden = false;
+  // The text side loads after the page is ready, on the first query with words, and a compact catalog's shards as
+  // searches need them: the bar shows again for them, and a shard's goes once it is in.
+  view.box.hidden = event.part === 'shard' && overall.filesDone === overall.files;
   view.bar.value = percent;
-  const what = event.part === 'text' ? 'Loading the text model' : 'Loading models and catalog index';
+  const what = LOAD_LABELS[event.part];
   view.label.textContent = `${what} — ${percent} % (${formatBytes(overall.loaded)} of ${formatBytes(overall.total)})`;
   const where = file.source === 'cache' ? 'from this device' : `${formatBytes(file.loaded)} of ${formatBytes(file.total)}`;
   view.file.textContent = `${file.path}: ${file.percent} % (${where})`;
@@ -35,5 +42,6 @@ export function describeEngine(info: EngineInfo, readyMs: number): string {
     : info.files.fromNetwork === 0
       ? 'models and index from this device'
       : `${formatBytes(info.files.bytesDownloaded)} downloaded${info.files.notCached.length ? ' (could not cache some files)' : ''}`;
-  return `${backend} · ${info.products.toLocaleString('en')} products · ${files} · ready in ${(readyMs / 1000).toFixed(1)} s`;
+  const parts = info.shards ? ` · catalog loaded in ${info.shards.count.toLocaleString('en')} parts as searches need them` : '';
+  return `${backend} · ${info.products.toLocaleString('en')} products${parts} · ${files} · ready in ${(readyMs / 1000).toFixed(1)} s`;
 }

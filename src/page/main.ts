@@ -4,6 +4,7 @@ import { startKiosk } from '../kiosk/page/kiosk.js';
 import { kioskOptions } from '../kiosk/shared/kiosk.js';
 import { offlineWanted, startOffline } from '../offline/page/offline.js';
 import type { SearchRequest } from '../search/shared/policy.js';
+import { shardBudgetsFromParams } from '../search/shared/shard-budgets.js';
 import type { EngineInfo } from '../search/worker/api.js';
 import { ProductDetails } from './detail.js';
 import { byId } from '../common/page/dom.js';
@@ -129,6 +130,7 @@ const engine = new SearchEngineClient(
       loading.box.hidden = false;
     },
   },
+  { shardBudgets: shardBudgetsFromParams(new URLSearchParams(location.search)) },
 );
 engine.ready.catch((error: unknown) => {
   loading.box.hidden = true;
@@ -272,6 +274,7 @@ if (import.meta.env.VITE_TEST_HANDLE === '1') {
     search: (image, req = {}, modifier) => engine.search(image, req, modifier),
     searchText: (text, req = {}) => engine.searchText(text, req),
     embed: (image) => engine.embed(image),
+    shardStats: () => engine.shardStats(),
   };
   window.__vitrine = handle;
 }

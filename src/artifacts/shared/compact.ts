@@ -1,3 +1,4 @@
+import type { Framing } from '../../imaging/shared/preprocess.js';
 import type { SearchConfig } from './config.js';
 import { ArtifactError, type ArtifactFile, type ArtifactManifest, type VectorSetRecord } from './format.js';
 
@@ -7,7 +8,9 @@ import { ArtifactError, type ArtifactFile, type ArtifactManifest, type VectorSet
  * lists nearest to the query and loads only the cells that hold them.
  */
 export const COMPACT_FORMAT = 'vitrine-compact';
-export const COMPACT_VERSION = 1;
+export const COMPACT_VERSION = 2;
+/** Beside the manifest: the build's figures and the photo folder its products' images are in. */
+export const COMPACT_STATS_FILE = 'compact_stats.json';
 
 export interface CellRecord {
   readonly file: string;
@@ -44,16 +47,23 @@ export interface CompactManifest {
   readonly prompts: { readonly categories: readonly string[]; readonly vectors: VectorSetRecord };
   readonly calibration: ArtifactManifest['calibration'];
   readonly search: SearchConfig;
+  /** How the catalog's photos were framed for the encoders: every query photo is framed alike. */
+  readonly framing: Framing;
   /** Scopes with fewer products are scanned whole, as the single-file layout scans them exactly. */
   readonly exactBelow: number;
   readonly files: readonly ArtifactFile[];
+}
+
+/** Whether a served manifest is of the compact layout (else it is today's single-file one). */
+export function isCompactManifest(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && (value as { format?: unknown }).format === COMPACT_FORMAT;
 }
 
 export function validateCompactManifest(value: unknown): CompactManifest {
   const m = value as Partial<CompactManifest> | null;
   if (!m || typeof m !== 'object' || m.format !== COMPACT_FORMAT) throw new ArtifactError('not a Vitrine compact manifest (missing "format": "vitrine-compact")');
   if (m.version !== COMPACT_VERSION) throw new ArtifactError(`compact format version ${String(m.version)} is not supported (this build reads ${COMPACT_VERSION})`);
-  for (const key of ['buildId', 'models', 'counts', 'compact', 'router', 'cells', 'categories', 'prompts', 'search', 'files'] as const) {
+  for (const key of ['buildId', 'models', 'counts', 'compact', 'router', 'cells', 'categories', 'prompts', 'search', 'framing', 'files'] as const) {
     if (m[key] === undefined) throw new ArtifactError(`compact manifest lacks "${key}"`);
   }
   const manifest = m as CompactManifest;

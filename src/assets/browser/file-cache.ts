@@ -12,6 +12,8 @@ import { describeError, downloadVerified, type FileProgress, type VerifiedFile }
  */
 const DB_NAME = 'vitrine-files';
 const STORE = 'files';
+/** Shards' sizes and last use, kept apart from their bytes so that choosing what to evict reads no file. */
+const SHARD_USE = 'shard-use';
 
 interface StoredFile {
   readonly path: string;
@@ -19,12 +21,31 @@ interface StoredFile {
   readonly storedAt: number;
 }
 
+interface ShardUse {
+  readonly path: string;
+  readonly bytes: number;
+  readonly usedAt: number;
+}
+
 interface FilesSchema extends DBSchema {
   [STORE]: { key: string; value: StoredFile };
+  [SHARD_USE]: { key: string; value: ShardUse };
+}
+
+/** Shards kept on this device: how many, their bytes, the budget they are kept under and how many it evicted. */
+export interface StoredShards {
+  readonly shards: number;
+  readonly bytes: number;
+  readonly budgetBytes: number;
+  readonly evictions: number;
+  /** "path (could not cache: why)" for shards the browser would not store. */
+  readonly notCached: readonly string[];
 }
 
 export class FileCache {
   private readonly downloaded: { readonly file: VerifiedFile; readonly bytes: Uint8Array<ArrayBuffer> }[] = [];
+  private shardEvictions = 0;
+  private readonly shardFailures: string[] = [];
 
   private constructor(
     private readonly db: IDBPDatabase<FilesSchema> | null,
@@ -34,8 +55,11 @@ export class FileCache {
 
   static async open(): Promise<FileCache> {
     try {
-      const db = await openDB<FilesSchema>(DB_NAME, 1, {
-        upgrade: (database) => database.createObjectStore(STORE),
+      const db = await openDB<FilesSchema>(DB_NAME, 2, {
+        upgrade: (database, oldVersion) => {
+          if (oldVersion < 1) database.createObjectStore(STORE);
+          if (oldVersion < 2) database.createObjectStore(SHARD_USE);
+        },
         // Another tab upgrading the database: step aside rather than block it.
         blocking: () => db.close(),
       });
@@ -74,13 +98,75 @@ export class FileCache {
       }
     }
     try {
-      const tx = this.db.transaction(STORE, 'readwrite');
-      const stale = (await tx.store.getAllKeys()).filter((key) => !keep.has(key));
-      await Promise.all([...stale.map((key) => tx.store.delete(key)), tx.done]);
+      const tx = this.db.transaction([STORE, SHARD_USE], 'readwrite');
+      const files = tx.objectStore(STORE);
+      const uses = tx.objectStore(SHARD_USE);
+      const stale = (await files.getAllKeys()).filter((key) => !keep.has(key));
+      const staleUses = (await uses.getAllKeys()).filter((key) => !keep.has(key));
+      await Promise.all([...stale.map((key) => files.delete(key)), ...staleUses.map((key) => uses.delete(key)), tx.done]);
     } catch {
       // Old files left behind cost space, not correctness; the next visit tries again.
     }
     return failures;
+  }
+
+  /**
+   * A shard's verified bytes (a part of the index a search needs now): from IndexedDB, its use recorded, or from
+   * the network, stored at once; the least recently used shards are dropped to keep them all under `budgetBytes`.
+   * A shard the browser will not store is still returned (and reported in `storedShards`).
+   */
+  async shard(file: VerifiedFile, budgetBytes: number, onProgress: (event: FileProgress) => void): Promise<Uint8Array<ArrayBuffer>> {
+    const cached = await this.read(file);
+    if (cached) {
+      onProgress({ path: file.path, total: file.bytes, loaded: file.bytes, percent: 100, source: 'cache', done: true });
+      await this.db?.put(SHARD_USE, { path: file.path, bytes: file.bytes, usedAt: Date.now() }, file.sha256).catch(() => undefined);
+      return cached;
+    }
+    const bytes = await downloadVerified(file, onProgress);
+    try {
+      await this.storeShard(file, bytes, budgetBytes);
+    } catch (error) {
+      this.shardFailures.push(`${file.path} (could not cache: ${describeError(error)})`);
+    }
+    return bytes;
+  }
+
+  async storedShards(budgetBytes: number): Promise<StoredShards> {
+    const uses = this.db ? await this.db.getAll(SHARD_USE).catch(() => []) : [];
+    return {
+      shards: uses.length,
+      bytes: uses.reduce((n, u) => n + u.bytes, 0),
+      budgetBytes,
+      evictions: this.shardEvictions,
+      notCached: this.shardFailures,
+    };
+  }
+
+  private async storeShard(file: VerifiedFile, bytes: Uint8Array<ArrayBuffer>, budgetBytes: number): Promise<void> {
+    if (!this.db) throw new Error(this.unavailable ?? 'no database');
+    if (file.bytes > budgetBytes) throw new Error(`larger than the ${budgetBytes}-byte budget for shards`);
+    // One transaction: the bytes and their use record are stored, and room made, together or not at all.
+    const tx = this.db.transaction([STORE, SHARD_USE], 'readwrite');
+    const uses = tx.objectStore(SHARD_USE);
+    const files = tx.objectStore(STORE);
+    const held: { key: string; use: ShardUse }[] = [];
+    for (let cursor = await uses.openCursor(); cursor; cursor = await cursor.continue()) held.push({ key: cursor.key, use: cursor.value });
+    held.sort((a, b) => a.use.usedAt - b.use.usedAt);
+    let total = held.reduce((n, h) => n + (h.key === file.sha256 ? 0 : h.use.bytes), 0) + file.bytes;
+    const evicted: string[] = [];
+    for (const h of held) {
+      if (total <= budgetBytes) break;
+      if (h.key === file.sha256) continue;
+      evicted.push(h.key);
+      total -= h.use.bytes;
+    }
+    await Promise.all([
+      ...evicted.flatMap((key) => [files.delete(key), uses.delete(key)]),
+      files.put({ path: file.path, bytes: bytes.buffer, storedAt: Date.now() }, file.sha256),
+      uses.put({ path: file.path, bytes: file.bytes, usedAt: Date.now() }, file.sha256),
+      tx.done,
+    ]);
+    this.shardEvictions += evicted.length;
   }
 
   private async read(file: VerifiedFile): Promise<Uint8Array<ArrayBuffer> | null> {

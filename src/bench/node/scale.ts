@@ -1,4 +1,4 @@
-import type { CompactManifest } from '../../artifacts/shared/compact.js';
+import { COMPACT_VERSION, type CompactManifest } from '../../artifacts/shared/compact.js';
 import type { Product } from '../../artifacts/shared/format.js';
 import { categoryKey } from '../../catalog/shared/taxonomy.js';
 import type { Progress } from '../../common/shared/progress.js';
@@ -254,7 +254,7 @@ export async function benchScale(options: ScaleOptions): Promise<ScaleLine[]> {
       const manifestPath = join(dir, 'manifest.json');
       const existing = existsSync(manifestPath) ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as CompactManifest) : null;
       let buildRate: number | null = null;
-      if (!existing || existing.counts.products !== size || existing.realProducts !== Math.min(size, realRows)) {
+      if (!existing || existing.version !== COMPACT_VERSION || existing.counts.products !== size || existing.realProducts !== Math.min(size, realRows)) {
         progress.line(`— scale: building the compact catalog of ${size.toLocaleString('en')} products`);
         buildRate = (await buildCompactCatalog(catalog, { size, realRows, outDir: dir, progress })).productsPerSecond;
       } else {

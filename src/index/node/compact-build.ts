@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { buildIvfCell, ROWS_PER_LIST } from '../../ann/shared/ivf.js';
 import { kmeans } from '../../ann/shared/kmeans.js';
 import { decodeCell, encodeCell, encodeRouter } from '../../artifacts/shared/cells.js';
-import { COMPACT_FORMAT, COMPACT_VERSION, type CellRecord, type CompactManifest } from '../../artifacts/shared/compact.js';
+import { COMPACT_FORMAT, COMPACT_STATS_FILE, COMPACT_VERSION, type CellRecord, type CompactManifest } from '../../artifacts/shared/compact.js';
 import { fileRecord, MANIFEST_FILE, type ArtifactFile } from '../../artifacts/shared/format.js';
 import { categoryKey, categorySlug } from '../../catalog/shared/taxonomy.js';
 import { sha256Hex } from '../../common/node/checksum.js';
@@ -16,7 +16,6 @@ import { RandomRotation } from '../../vectors/shared/rotation.js';
 import { publish } from './publish.js';
 import type { ScaleCatalog } from './scale-catalog.js';
 
-export const COMPACT_STATS_FILE = 'compact_stats.json';
 /** Rows of one cell at most: a large category is split (k-means) into cells of about this size. */
 export const MAX_CELL_ROWS = 4096;
 const ROTATION_SEED = 20261202;
@@ -170,6 +169,7 @@ export async function buildCompactCatalog(
     prompts: base.prompts,
     calibration: base.calibration,
     search: base.search,
+    framing: base.index.framing,
     exactBelow,
     files,
   };
@@ -184,7 +184,7 @@ export async function buildCompactCatalog(
     productsPerSecond: (size - reusedRows(cells, reused)) / seconds,
     cellsReused: reused,
   };
-  await writeFile(join(work, COMPACT_STATS_FILE), JSON.stringify({ ...result, manifest: undefined, products: size, synthetic, realProducts: manifest.realProducts }, null, 1));
+  await writeFile(join(work, COMPACT_STATS_FILE), JSON.stringify({ ...result, manifest: undefined, products: size, synthetic, realProducts: manifest.realProducts, catalog: resolve(catalog.catalogDir) }, null, 1));
   await publish(work, outDir);
   await rm(work, { recursive: true, force: true });
   return result;

@@ -98,6 +98,8 @@ export function startOffline(options: OfflineOptions): { prepare(info: EngineInf
       let reg: ServiceWorkerRegistration;
       try {
         if (info.files.notCached.length) throw new Error(`the browser would not store ${info.files.notCached.join(', ')}`);
+        // A compact catalog keeps on this device only the parts searches needed: offline it would miss the rest.
+        if (info.shards) throw new Error(`this catalog of ${info.products.toLocaleString('en')} products is loaded in parts as searches need them; offline use needs a catalog built with npm run build:index`);
         reg = await registration;
         await controlled(reg);
         show(options, 'preparing', 'Saving for offline use…');

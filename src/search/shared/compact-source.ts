@@ -1,13 +1,13 @@
-import type { CellContent, CellProduct, RouterContent } from '../../artifacts/shared/cells.js';
+import { decodeRouter, type CellContent, type CellProduct, type RouterContent } from '../../artifacts/shared/cells.js';
 import type { CompactManifest } from '../../artifacts/shared/compact.js';
+import { decodeMatrix } from '../../vectors/shared/codec.js';
 import type { Product } from '../../artifacts/shared/format.js';
 import { scanLists, TopK, type ListRef } from '../../ann/shared/ivf.js';
 import { categoryKey } from '../../catalog/shared/taxonomy.js';
 import { coarseDot, prepareQuery } from '../../vectors/shared/quantize.js';
 import { projectOnto } from '../../vectors/shared/pca.js';
 import { RandomRotation } from '../../vectors/shared/rotation.js';
-import { dot } from '../../vectors/shared/vector.js';
-import type { Matrix } from '../../vectors/shared/vector.js';
+import { dot, normalize, row, type Matrix } from '../../vectors/shared/vector.js';
 import type { CatalogInfo, CatalogSource, Neighbour, SourceCandidate } from './source.js';
 
 /** Where cells come from: loaded on demand (the network, IndexedDB, a folder) and kept while the budget allows. */
@@ -71,12 +71,21 @@ export class LruCellStore implements CellStore {
   }
 }
 
+/** A compact catalog's source from its two small files (router, prompt vectors), with cells from `store`. */
+export function openCompactSource(manifest: CompactManifest, routerBytes: Uint8Array, promptBytes: Uint8Array, store: CellStore): CatalogSource {
+  const router = decodeRouter(routerBytes, manifest.router);
+  const { vectors } = manifest.prompts;
+  const prompts = decodeMatrix(promptBytes, vectors.encoding, vectors.rows, vectors.dim);
+  for (let r = 0; r < prompts.rows; r++) prompts.data.set(normalize(row(prompts, r)), r * prompts.dim);
+  return compactSource(manifest, router, prompts, store);
+}
+
 /**
  * The compact layout as a catalog source: the router picks the inverted lists nearest to the probe (within the
  * scope's cells), only their cells are loaded, their 8-bit semantic codes are scanned and the short list re-ranked
  * in 9 bits; the second signal (CNN or product name) is scored from its codes for the candidates alone.
  */
-export function compactSource(manifest: CompactManifest, router: RouterContent, promptVectors: Matrix, store: CellStore): CatalogSource {
+function compactSource(manifest: CompactManifest, router: RouterContent, promptVectors: Matrix, store: CellStore): CatalogSource {
   const semanticDim = manifest.models.imageSemantic.spec.dim;
   const rotation = new RandomRotation(semanticDim, manifest.compact.rotationSeed);
   const textRotation = new RandomRotation(router.text.d, manifest.compact.rotationSeed);

@@ -3,17 +3,23 @@
  * this file, never the worker's code.
  */
 import type { FileProgress } from '../../assets/browser/download.js';
+import type { StoredShards } from '../../assets/browser/file-cache.js';
 import type { DownloadSummary, Overall } from '../../assets/worker/download-queue.js';
 import type { ImageEmbedding } from '../../models/shared/embed.js';
 import type { Backend } from '../../models/shared/embedders.js';
+import type { CellCacheStats } from '../shared/compact-source.js';
 import type { Scoring } from '../shared/scoring.js';
+import type { ShardBudgets } from '../shared/shard-budgets.js';
 import type { SearchRequest } from '../shared/policy.js';
 import type { SearchResponse } from '../shared/response.js';
 
-export type { FileProgress, ImageEmbedding, Overall, SearchRequest, SearchResponse };
+export type { FileProgress, ImageEmbedding, Overall, SearchRequest, SearchResponse, ShardBudgets };
 
-/** What a download belongs to: what every search needs (at start), or what only words need (on the first of them). */
-export type LoadPart = 'engine' | 'text';
+/**
+ * What a download belongs to: what every search needs (at start), what only words need (on the first of them), or
+ * a shard of a compact catalog that a search needs now.
+ */
+export type LoadPart = 'engine' | 'text' | 'shard';
 
 export type LoadEvent =
   | { readonly kind: 'file'; readonly part: LoadPart; readonly file: FileProgress; readonly overall: Overall }
@@ -25,6 +31,19 @@ export type LoadEvent =
 export interface TextModelInfo extends DownloadSummary {
   readonly notCached: readonly string[];
   readonly loadMs: number;
+}
+
+/** A compact catalog's shards since the worker loaded it. */
+export interface ShardStats {
+  /** Shards the catalog has. */
+  readonly shards: number;
+  readonly budgets: ShardBudgets;
+  /** Decoded shards held in the worker's memory. */
+  readonly memory: CellCacheStats;
+  /** Shards stored in IndexedDB (by this visit and earlier ones). */
+  readonly stored: StoredShards;
+  /** Where the shards this worker opened came from. */
+  readonly fetched: DownloadSummary;
 }
 
 export interface EngineInfo {
@@ -52,14 +71,19 @@ export interface EngineInfo {
    * as a URL; null when the catalog is searched on this device.
    */
   readonly remote: string | null;
+  /** A compact catalog, loaded shard by shard as searches need them: its shard count and budgets; null otherwise. */
+  readonly shards: { readonly count: number; readonly budgets: ShardBudgets } | null;
 }
 
 export interface SearchWorkerApi {
   /**
    * Downloads (or reads from IndexedDB) the models and index, opens them and runs a warm-up search. `dataBase` is
-   * the URL under which `artifacts/`, `models/` and `catalog/` are served. Calling it again returns the same load.
+   * the URL under which `artifacts/`, `models/` and `catalog/` are served; `budgets` override the default shard
+   * budgets of a compact catalog. Calling it again returns the same load.
    */
-  load(dataBase: string, onEvent: (event: LoadEvent) => void): Promise<EngineInfo>;
+  load(dataBase: string, onEvent: (event: LoadEvent) => void, budgets?: Partial<ShardBudgets>): Promise<EngineInfo>;
+  /** A compact catalog's shard figures (loads, evictions, bytes held and stored); null for other catalogs. */
+  shardStats(): Promise<ShardStats | null>;
   /**
    * The same JSON response as `npm run search`; unreadable photos and failures come back as `status: "error"`. With
    * `modifier` ("in blue") the photo's query moves towards the words (loads the text side first if need be).

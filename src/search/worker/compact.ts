@@ -1,0 +1,113 @@
+import type { FileProgress } from '../../assets/browser/download.js';
+import { decodeCell } from '../../artifacts/shared/cells.js';
+import type { CompactManifest } from '../../artifacts/shared/compact.js';
+import { fileRecord } from '../../artifacts/shared/format.js';
+import { decodeImageBlob } from '../../imaging/worker/decode.js';
+import { LruCellStore, openCompactSource } from '../shared/compact-source.js';
+import { policyAnswerer } from '../shared/engine.js';
+import { scoringOf } from '../shared/scoring.js';
+import type { EngineInfo, ShardBudgets, ShardStats } from './api.js';
+import { WorkerSearchEngine, type WorkerTextSide } from './engine.js';
+import {
+  artifactDownload,
+  categoryChoices,
+  currentChecksums,
+  downloadQueue,
+  imageModelDownloads,
+  loadImageEmbedders,
+  loadTextEmbedder,
+  textModelDownloads,
+  warmUpTowers,
+  type LoadListener,
+  type Loading,
+} from './loading.js';
+
+const MB = 2 ** 20;
+/** Decoded shards held in the worker: the whole of a 44k-product catalog, a bounded part of a 1M one. */
+const DEFAULT_MEMORY_BYTES = 96 * MB;
+/** Shards kept on the device: at most this, and at most STORED_SHARE of what the browser lets the site store. */
+const DEFAULT_STORED_BYTES = 512 * MB;
+const STORED_SHARE = 0.4;
+
+/** The budgets a compact catalog runs under: the page's overrides, else the defaults within the site's quota. */
+async function shardBudgets(overrides: Partial<ShardBudgets>): Promise<ShardBudgets> {
+  let stored = overrides.storedBytes;
+  if (stored === undefined) {
+    const quota = await navigator.storage?.estimate?.().then((e) => e.quota, () => undefined);
+    stored = quota ? Math.min(DEFAULT_STORED_BYTES, Math.floor(quota * STORED_SHARE)) : DEFAULT_STORED_BYTES;
+  }
+  return { memoryBytes: overrides.memoryBytes ?? DEFAULT_MEMORY_BYTES, storedBytes: stored };
+}
+
+/**
+ * The compact layout: the manifest, the router and the prompt vectors at start (with the models); then, when a
+ * search needs them, the shards (cells) of the lists nearest to its query — from IndexedDB when stored there, else
+ * from the network, stored at once. Decoded shards stay in memory under one byte budget, stored ones on the device
+ * under another; the least recently used go first.
+ */
+export async function openCompact(manifest: CompactManifest, loading: Loading, overrides: Partial<ShardBudgets>): Promise<WorkerSearchEngine> {
+  const { dataBase, runtime, cache, onEvent, started } = loading;
+  const [router, prompts] = [manifest.router, manifest.prompts.vectors.file].map((path) => artifactDownload(fileRecord(manifest, path), dataBase));
+  const downloads = downloadQueue(loading, [...imageModelDownloads(manifest.models, dataBase), router!, prompts!], 'engine');
+  const budgets = await shardBudgets(overrides);
+
+  const shardFiles = manifest.cells.map((cell) => artifactDownload(fileRecord(manifest, cell.file), dataBase));
+  const fetched = { fromCache: 0, fromNetwork: 0, bytesDownloaded: 0 };
+  const shardProgress = (file: FileProgress) => {
+    if (file.done) {
+      fetched[file.source === 'network' ? 'fromNetwork' : 'fromCache']++;
+      if (file.source === 'network') fetched.bytesDownloaded += file.total;
+    }
+    // A shard read from this device takes milliseconds: only downloads are worth a progress bar.
+    if (file.source === 'network') onEvent({ kind: 'file', part: 'shard', file, overall: { loaded: file.loaded, total: file.total, files: 1, filesDone: file.done ? 1 : 0 } });
+  };
+  const store = new LruCellStore(
+    async (i) => decodeCell(await cache.shard(shardFiles[i]!, budgets.storedBytes, shardProgress), shardFiles[i]!.path),
+    (i) => shardFiles[i]!.bytes,
+    budgets.memoryBytes,
+  );
+  const [source, embedders] = await Promise.all([
+    (async () => openCompactSource(manifest, await downloads.get(router!.path), await downloads.get(prompts!.path), store))(),
+    loadImageEmbedders(manifest.models, downloads, loading),
+  ]);
+
+  // The towers only: a warm-up search would download shards no shopper asked for.
+  onEvent({ kind: 'warming-up' });
+  const warmUpStarted = performance.now();
+  const keep = currentChecksums(manifest.models, manifest.files);
+  const [notCached] = await Promise.all([cache.persist(keep), warmUpTowers(embedders, manifest.framing)]);
+  const now = performance.now();
+
+  const info: EngineInfo = {
+    backend: runtime.backend,
+    threads: runtime.threads,
+    crossOriginIsolated,
+    buildId: manifest.buildId,
+    products: manifest.counts.products,
+    defaultTopK: manifest.search.topK,
+    ...categoryChoices(manifest.categories, manifest.prompts.categories),
+    scoring: scoringOf(manifest),
+    files: { ...downloads.summary(), notCached, scannedExactly: [] },
+    timings: { loadMs: now - started, warmUpMs: now - warmUpStarted },
+    remote: null,
+    shards: { count: manifest.cells.length, budgets },
+  };
+  const answerer = policyAnswerer(source);
+
+  /** Product names are coded in the shards: words need only the text encoder and its tokenizer. */
+  const openText = async (listener: LoadListener | undefined): Promise<WorkerTextSide> => {
+    const textStarted = performance.now();
+    const queue = downloadQueue(loading, textModelDownloads(manifest.models, dataBase), 'text', listener);
+    const embedder = await loadTextEmbedder(manifest.models, queue, loading);
+    const textNotCached = await cache.persist(keep);
+    return { embedder, answerer, info: { ...queue.summary(), notCached: textNotCached, loadMs: performance.now() - textStarted } };
+  };
+  const shardStats = async (): Promise<ShardStats> => ({
+    shards: manifest.cells.length,
+    budgets,
+    memory: store.stats(),
+    stored: await cache.storedShards(budgets.storedBytes),
+    fetched: { ...fetched },
+  });
+  return new WorkerSearchEngine(answerer, manifest.framing, embedders, { decode: decodeImageBlob, openText }, info, shardStats);
+}

@@ -1,0 +1,97 @@
+import type { VerifiedFile } from '../../assets/browser/download.js';
+import type { FileCache } from '../../assets/browser/file-cache.js';
+import { DownloadQueue } from '../../assets/worker/download-queue.js';
+import type { ArtifactFile, ArtifactManifest } from '../../artifacts/shared/format.js';
+import { categoryKey } from '../../catalog/shared/taxonomy.js';
+import type { Framing } from '../../imaging/shared/preprocess.js';
+import { embedImages, type ImageEmbedders } from '../../models/shared/embed.js';
+import { ImageEmbedder, TextEmbedder } from '../../models/shared/embedders.js';
+import type { EncoderRecord, EncoderSpec } from '../../models/shared/manifest.js';
+import type { InferenceRuntime } from '../../models/worker/runtime.js';
+import type { LoadEvent, LoadPart } from './api.js';
+
+/**
+ * What the three ways of opening a catalog in the worker share (today's single-file layout, the compact sharded
+ * one, and remote mode): the model files a manifest pins, their download queue and the image and text encoders.
+ */
+
+/** Parallel downloads: enough to hide latency, few enough that the first files finish early. */
+export const PARALLEL_DOWNLOADS = 4;
+
+/** A mid-grey square: the warm-up input (any image compiles the same kernels). */
+export const WARM_UP_IMAGE = { width: 224, height: 224, data: new Uint8Array(224 * 224 * 4).fill(128) };
+
+export type LoadListener = (event: LoadEvent) => void;
+export type Models = ArtifactManifest['models'];
+
+export interface Loading {
+  readonly dataBase: URL;
+  readonly runtime: InferenceRuntime;
+  readonly cache: FileCache;
+  readonly onEvent: LoadListener;
+  readonly started: number;
+}
+
+export function artifactDownload(file: ArtifactFile, dataBase: URL): VerifiedFile {
+  return { ...file, path: `artifacts/${file.path}`, url: new URL(`artifacts/${file.path}`, dataBase).href };
+}
+
+export function modelDownload(record: EncoderRecord<EncoderSpec>, file: string, dataBase: URL): VerifiedFile {
+  const pinned = record.files[file];
+  if (!pinned) throw new Error(`the manifest pins no file for model ${record.model}/${file}`);
+  const path = `models/${record.model}/${file}`;
+  return { path, url: new URL(path, dataBase).href, ...pinned };
+}
+
+/** The two image towers every photo search runs. */
+export function imageModelDownloads(models: Models, dataBase: URL): VerifiedFile[] {
+  return [modelDownload(models.imageSemantic, models.imageSemantic.spec.file, dataBase), modelDownload(models.visual, models.visual.spec.file, dataBase)];
+}
+
+/** What words need of the models: the CLIP text encoder and its tokenizer. */
+export function textModelDownloads(models: Models, dataBase: URL): VerifiedFile[] {
+  const { spec } = models.textSemantic;
+  return [spec.file, spec.tokenizer, spec.tokenizerConfig].map((file) => modelDownload(models.textSemantic, file, dataBase));
+}
+
+/** Checksums of every file of this build, downloaded yet or not: what the cache keeps when it drops earlier builds' files. */
+export function currentChecksums(models: Models, artifacts: readonly ArtifactFile[]): Set<string> {
+  const modelFiles = [models.imageSemantic, models.visual, models.textSemantic].flatMap((record) => Object.values(record.files));
+  return new Set([...modelFiles, ...artifacts].map((f) => f.sha256));
+}
+
+export function downloadQueue(loading: Loading, files: readonly VerifiedFile[], part: LoadPart, listener: LoadListener | undefined = loading.onEvent): DownloadQueue {
+  return new DownloadQueue(loading.cache, files, (file, overall) => listener?.({ kind: 'file', part, file, overall }), PARALLEL_DOWNLOADS);
+}
+
+export async function loadImageEmbedders(models: Models, downloads: DownloadQueue, loading: Loading): Promise<ImageEmbedders> {
+  const { runtime, dataBase } = loading;
+  const [semanticFile, visualFile] = imageModelDownloads(models, dataBase);
+  const [imageSemantic, visual] = await Promise.all([
+    (async () => ImageEmbedder.load(runtime.ort, await downloads.get(semanticFile!.path), models.imageSemantic.spec, runtime.sessionOptions))(),
+    (async () => ImageEmbedder.load(runtime.ort, await downloads.get(visualFile!.path), models.visual.spec, runtime.sessionOptions))(),
+  ]);
+  return { imageSemantic, visual };
+}
+
+/** The text encoder, from a queue that holds `textModelDownloads`. */
+export async function loadTextEmbedder(models: Models, downloads: DownloadQueue, loading: Loading): Promise<TextEmbedder> {
+  const [model, tokenizer, tokenizerConfig] = textModelDownloads(models, loading.dataBase);
+  const json = async (file: VerifiedFile) => JSON.parse(new TextDecoder().decode(await downloads.get(file.path))) as object;
+  const { runtime } = loading;
+  return TextEmbedder.load(runtime.ort, await downloads.get(model!.path), await json(tokenizer!), await json(tokenizerConfig!), models.textSemantic.spec, runtime.sessionOptions);
+}
+
+/** Runs the towers once on a grey square, so the first shopper's photo does not pay for compiling the kernels. */
+export async function warmUpTowers(embedders: ImageEmbedders, framing: Framing): Promise<void> {
+  await embedImages(embedders, [WARM_UP_IMAGE], framing);
+}
+
+/** The category choices the page offers: the catalog's, alphabetical, and the classifier's labels it lacks. */
+export function categoryChoices(categories: readonly { readonly name: string }[], labels: readonly string[]): { categories: string[]; absentCategories: string[] } {
+  const stocked = new Set(categories.map((c) => categoryKey(c.name)));
+  return {
+    categories: categories.map((c) => c.name).sort((a, b) => a.localeCompare(b)),
+    absentCategories: labels.filter((c) => !stocked.has(categoryKey(c))).sort((a, b) => a.localeCompare(b)),
+  };
+}
