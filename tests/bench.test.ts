@@ -150,6 +150,12 @@ describe('npm run bench -- --quick (smoke)', () => {
     expect(compact!.recall_at_10).toBeGreaterThanOrEqual(0.9);
     expect(compact!.recall_at_10).toBeLessThanOrEqual(1);
     expect(compact!.p99_ms_uncached).toBeGreaterThan(0);
+    // Measured in the page's worker, beside Node, with the same answers.
+    expect(compact!.measured_in).toBe('page');
+    expect(compact!.node!.p50_ms).toBeGreaterThan(0);
+    expect(compact!.page_matches_node).toBe(1);
+    expect(compact!.first_result_bytes).toBeGreaterThan(0);
+    expect(compact!.worker_memory_mb).toBeGreaterThan(0);
     expect(stdout).toMatch(/Scale — compact layout against today's/);
 
     // The three key figures, named, and printed last.

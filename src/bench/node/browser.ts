@@ -11,7 +11,8 @@ import type { BenchServer } from './server.js';
 
 /** Headless Debian Chromium as the e2e tests launch it; `webgpu` adds the flag that lets requestAdapter() answer. */
 export function launchChromium({ webgpu = false } = {}): Promise<Browser> {
-  return chromium.launch({ ...CHROMIUM, args: [...CHROMIUM.args, ...(webgpu ? ['--enable-unsafe-webgpu'] : [])] });
+  // Eager memory measurement: measureUserAgentSpecificMemory answers at once instead of at the next garbage collection.
+  return chromium.launch({ ...CHROMIUM, args: [...CHROMIUM.args, '--enable-blink-features=ForceEagerMeasureMemory', ...(webgpu ? ['--enable-unsafe-webgpu'] : [])] });
 }
 
 /** Plugins of a Vite config, flattened (a config may nest them in arrays and promises). */
@@ -68,6 +69,20 @@ export class BenchPage {
       ([worker, name, params]) => (window.__bench.call as (id: string, m: string, ...a: unknown[]) => Promise<unknown>)(worker, name, ...params),
       [id, method, args] as [string, string, unknown[]],
     ) as Promise<Awaited<ReturnType<BenchWorkerApi[M]>>>;
+  }
+
+  /**
+   * Memory of the page's workers (JS heap, typed arrays and WASM memory, as Chromium attributes it), in MB: the
+   * bench page runs one worker at a time, so this is that worker's. Null where the browser cannot measure it.
+   */
+  workerMemoryMb(): Promise<number | null> {
+    return this.page.evaluate(async () => {
+      const measure = (performance as Performance & { measureUserAgentSpecificMemory?: () => Promise<{ breakdown: { bytes: number; attribution: { scope: string }[] }[] }> }).measureUserAgentSpecificMemory;
+      if (!measure) return null;
+      const result = await measure.call(performance);
+      const bytes = result.breakdown.filter((b) => b.attribution.some((a) => a.scope === 'DedicatedWorkerGlobalScope')).reduce((n, b) => n + b.bytes, 0);
+      return bytes / 2 ** 20;
+    });
   }
 
   terminate(id: string): Promise<void> {

@@ -291,8 +291,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     }
 
     if (parts.has('scale')) {
-      progress.line(`— scale: compact layout at ${options.scaleSizes.map((n) => n.toLocaleString('en')).join(', ')} products, against exact float32 and today's layout`);
+      progress.line(`— scale: compact layout at ${options.scaleSizes.map((n) => n.toLocaleString('en')).join(', ')} products, against exact float32 and today's layout, in the page and in Node`);
+      const b = await browser();
+      const scalePage = await BenchPage.open(b, server, await benchPageDir());
       scale = await benchScale({
+        browser: { page: scalePage, server },
         sizes: options.scaleSizes,
         baseDir: artifactsDir,
         catalogDir: paths.images,
@@ -301,6 +304,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         queries: options.quick ? 20 : 200,
         progress,
       });
+      await b.close();
       done('scale');
     }
   } finally {

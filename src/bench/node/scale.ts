@@ -12,6 +12,8 @@ import type { SearchResponse } from '../../search/shared/response.js';
 import type { CatalogInfo, CatalogSource, SourceCandidate } from '../../search/shared/source.js';
 import { percentile, sampleIndices } from '../../vectors/shared/random.js';
 import { exactTopK } from '../shared/exact.js';
+import type { BenchPage } from './browser.js';
+import type { BenchServer } from './server.js';
 
 /** One size of the compact layout, measured in Node against the same policy over exact float32 vectors. */
 export interface CompactMeasurement {
@@ -34,6 +36,9 @@ export interface CompactMeasurement {
   readonly cell_bytes_per_search_p50: number;
   /** Cells held after every query ran (no budget): what a searcher's memory grows to with these queries. */
   readonly cells_held_mb: number;
+  /** The queries, and the ids of each one's first 10 results here: what the page must answer alike. */
+  readonly queryRows: readonly ScaleRow[];
+  readonly ids: readonly string[][];
 }
 
 /**
@@ -173,10 +178,12 @@ export async function measureCompact(
     }
   }
   // Latency: cells all in memory after the pass above.
+  const firstTen: string[][] = [];
   for (const q of queries) {
     const t = performance.now();
-    await searchCatalog(opened.source, q, request);
+    const response = await searchCatalog(opened.source, q, request);
     cached.push(performance.now() - t);
+    firstTen.push(ids(response));
   }
   const uncached: number[] = [];
   const bytes: number[] = [];
@@ -201,6 +208,8 @@ export async function measureCompact(
     photo_p99_ms_uncached: p(uncached, 99),
     cell_bytes_per_search_p50: p(bytes, 50),
     cells_held_mb: opened.store.stats().heldBytes / 2 ** 20,
+    queryRows: queries,
+    ids: firstTen,
   };
 }
 
@@ -214,16 +223,77 @@ export interface ScaleLine {
   readonly first_result_bytes: number | null;
   readonly recall_at_10: number | null;
   readonly words_recall_at_10: number | null;
+  /** The search step after the photo is embedded (candidates, re-rank, policy), in the page's worker where measured there. */
   readonly p50_ms: number | null;
   readonly p99_ms_cached: number | null;
   readonly p99_ms_uncached: number | null;
+  /** The search worker's memory (JS heap and buffers, as Chromium measures it) after the cached queries. */
   readonly worker_memory_mb: number | null;
-  /** Compact cells held in memory after all the queries, with no budget (Node). */
+  /** Decoded cells held in memory after the cached queries: under the page's budget in the page, none in Node. */
   readonly cells_held_mb: number | null;
   readonly build_products_per_s: number | null;
-  /** Where the search figures come from: "node" (the shared code in Node), not yet the page. */
-  readonly measured_in: 'node' | null;
+  /** The same figures in Node, side by side (the shared code, no budget). */
+  readonly node: { readonly p50_ms: number; readonly p99_ms_cached: number; readonly p99_ms_uncached: number } | null;
+  /** Share of the queries whose first 10 results in the page are Node's, in order. */
+  readonly page_matches_node: number | null;
+  /** Where the search figures come from: the page's worker (Chromium, WASM), or Node when no browser ran. */
+  readonly measured_in: 'page' | 'node' | null;
   readonly note: string;
+}
+
+/** The page's figures for one compact catalog (src/bench/worker/bench.worker.ts runs the app's shard loading and policy). */
+interface PageScale {
+  readonly firstResultBytes: number;
+  readonly p50: number;
+  readonly p99Cached: number;
+  readonly p99Uncached: number;
+  readonly workerMemoryMb: number | null;
+  readonly heldMb: number;
+  readonly matchesNode: number;
+}
+
+/** The page worker's memory budget for decoded shards (src/search/worker/compact.ts's default). */
+const PAGE_MEMORY_BYTES = 96 * 2 ** 20;
+const UNCACHED_QUERIES = 100;
+
+async function measureInPage(browser: ScaleBrowser, dir: string, m: CompactMeasurement): Promise<PageScale> {
+  const { page, server } = browser;
+  const worker = `scale-${m.products}`;
+  const queries = m.queryRows;
+  const width = queries[0]!.semantic.length + queries[0]!.visual.length;
+  const rows = new Float32Array(queries.length * width);
+  queries.forEach((q, i) => {
+    rows.set(q.semantic, i * width);
+    rows.set(q.visual, i * width + q.semantic.length);
+  });
+  const queriesUrl = server.buffer(`/bench-data/${worker}-queries.f32`, new Uint8Array(rows.buffer));
+  await page.spawn(worker);
+  try {
+    const info = await page.call(worker, 'setupScale', { baseUrl: server.mount(worker, dir), queriesUrl, queries: queries.length, memoryBytes: PAGE_MEMORY_BYTES });
+    const first = await page.call(worker, 'runScale', { mode: 'first', queries: 1 });
+    const cached = await page.call(worker, 'runScale', { mode: 'cached', queries: queries.length });
+    const workerMemoryMb = await page.workerMemoryMb();
+    const uncached = await page.call(worker, 'runScale', { mode: 'uncached', queries: Math.min(queries.length, UNCACHED_QUERIES) });
+    const same = cached.ids.filter((ids, i) => ids.join() === m.ids[i]!.join()).length;
+    return {
+      firstResultBytes: info.startBytes + first.shardBytes[0]!,
+      p50: percentile(cached.ms, 50),
+      p99Cached: percentile(cached.ms, 99),
+      p99Uncached: percentile(uncached.ms, 99),
+      workerMemoryMb,
+      heldMb: cached.heldBytes / 2 ** 20,
+      matchesNode: same / cached.ids.length,
+    };
+  } finally {
+    await page.terminate(worker);
+    server.forget(`/bench-data/${worker}-queries.f32`);
+  }
+}
+
+/** The bench page and its server, for the page's figures. */
+export interface ScaleBrowser {
+  readonly page: BenchPage;
+  readonly server: BenchServer;
 }
 
 export interface ScaleOptions {
@@ -236,6 +306,8 @@ export interface ScaleOptions {
   readonly workDir: string;
   readonly queries: number;
   readonly progress: Progress;
+  /** Where the page's figures are measured; null: Node only. */
+  readonly browser: ScaleBrowser | null;
 }
 
 /**
@@ -263,6 +335,7 @@ export async function benchScale(options: ScaleOptions): Promise<ScaleLine[]> {
       }
       progress.line(`— scale: measuring ${size.toLocaleString('en')} products`);
       const m = await measureCompact(catalog, dir, { realRows, queries: options.queries, progress });
+      const inPage = options.browser ? await measureInPage(options.browser, dir, m) : null;
       const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as CompactManifest;
       const total = manifest.files.reduce((n, f) => n + f.bytes, 0) + readFileSync(manifestPath).byteLength;
       const fixed = readFileSync(manifestPath).byteLength + manifest.files.filter((f) => !f.path.startsWith('cells/')).reduce((n, f) => n + f.bytes, 0);
@@ -280,6 +353,8 @@ export async function benchScale(options: ScaleOptions): Promise<ScaleLine[]> {
         worker_memory_mb: null,
         cells_held_mb: null,
         build_products_per_s: null,
+        node: null,
+        page_matches_node: null,
         measured_in: null,
         note: `bytes: the base index's files per product (${options.baseDir}) times the size — the whole index before the first result; one graph file past ~60,000 products exceeds Chromium's IndexedDB value limit`,
       });
@@ -288,17 +363,19 @@ export async function benchScale(options: ScaleOptions): Promise<ScaleLine[]> {
         format: 'compact',
         synthetic: m.synthetic,
         downloaded_bytes_per_product: Math.round(total / size),
-        first_result_bytes: fixed + m.cell_bytes_per_search_p50,
+        first_result_bytes: inPage?.firstResultBytes ?? fixed + m.cell_bytes_per_search_p50,
         recall_at_10: m.photo_recall_at_10 ?? m.ann_recall_at_10,
         words_recall_at_10: m.words_recall_at_10,
-        p50_ms: m.photo_p50_ms_cached,
-        p99_ms_cached: m.photo_p99_ms_cached,
-        p99_ms_uncached: m.photo_p99_ms_uncached,
-        worker_memory_mb: null,
-        cells_held_mb: m.cells_held_mb,
+        p50_ms: inPage?.p50 ?? m.photo_p50_ms_cached,
+        p99_ms_cached: inPage?.p99Cached ?? m.photo_p99_ms_cached,
+        p99_ms_uncached: inPage?.p99Uncached ?? m.photo_p99_ms_uncached,
+        worker_memory_mb: inPage?.workerMemoryMb ?? null,
+        cells_held_mb: inPage?.heldMb ?? m.cells_held_mb,
         build_products_per_s: buildRate,
-        measured_in: 'node',
-        note: `${m.queries} photo and words queries (${size < realRows ? 'real product variants not in the catalog' : 'derived rows'}); recall@10: the policy's first 10 against exact float32 (above 200,000 products: the 10 nearest of ${STREAMED_QUERIES} queries against a streamed exact scan); times: whole photo searches through the shared policy in Node, JavaScript scans`,
+        node: { p50_ms: m.photo_p50_ms_cached, p99_ms_cached: m.photo_p99_ms_cached, p99_ms_uncached: m.photo_p99_ms_uncached },
+        page_matches_node: inPage?.matchesNode ?? null,
+        measured_in: inPage ? 'page' : 'node',
+        note: `${m.queries} photo and words queries (${size < realRows ? 'real product variants not in the catalog' : 'derived rows'}); recall@10: the policy's first 10 against exact float32 (above 200,000 products: the 10 nearest of ${STREAMED_QUERIES} queries against a streamed exact scan); times: the search step of a photo (candidates, re-rank, policy) in the page's worker (cached: the query's shards in memory, run twice and the second timed; uncached: read from IndexedDB first; memory budget ${PAGE_MEMORY_BYTES / 2 ** 20} MB), beside the same in Node; first result: manifest, router, prompts and the first query's shards`,
       });
     }
   } finally {

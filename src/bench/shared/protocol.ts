@@ -82,12 +82,52 @@ export interface AnnRunResult {
   readonly ids: number[][];
 }
 
+/** A compact catalog (npm run build:scale) opened in the worker as the page opens one, with its queries' vectors. */
+export interface ScaleSetup {
+  /** The catalog folder's URL (manifest.json, router, prompts, cells/), ending in a slash. */
+  readonly baseUrl: string;
+  /** f32 rows of semantic then visual vector, one row per query. */
+  readonly queriesUrl: string;
+  readonly queries: number;
+  /** The memory budget of decoded shards, as the page's worker runs under. */
+  readonly memoryBytes: number;
+}
+
+export interface ScaleSetupInfo {
+  /** Manifest, router and prompt vectors: what the page downloads of the index before any search. */
+  readonly startBytes: number;
+  readonly shards: number;
+  readonly crossOriginIsolated: boolean;
+}
+
+/**
+ * `first`: the first query with nothing on the device (shards from the network); `cached`: each query run twice,
+ * the second timed (its shards in memory); `uncached`: each query with the memory empty, its shards read from
+ * IndexedDB (stored by the runs before).
+ */
+export interface ScaleRun {
+  readonly mode: 'first' | 'cached' | 'uncached';
+  readonly queries: number;
+}
+
+export interface ScaleRunResult {
+  /** Per query: milliseconds of the search step (candidates, re-rank, policy), ids of its 10 results, shard bytes it loaded. */
+  readonly ms: number[];
+  readonly ids: string[][];
+  readonly shardBytes: number[];
+  /** Decoded shards held in memory after the run, and shards stored on the device. */
+  readonly heldBytes: number;
+  readonly storedBytes: number;
+}
+
 export interface BenchWorkerApi {
   probeGpu(): Promise<GpuProbe>;
   setupEmbed(setup: EmbedSetup): Promise<EmbedSetupInfo>;
   embedOnce(photo: number): Promise<EmbedTiming>;
   setupAnn(setup: AnnSetup): Promise<AnnSetupInfo>;
   runAnn(run: AnnRun): Promise<AnnRunResult>;
+  setupScale(setup: ScaleSetup): Promise<ScaleSetupInfo>;
+  runScale(run: ScaleRun): Promise<ScaleRunResult>;
 }
 
 /** window.__bench on the bench page: one module worker per id. */

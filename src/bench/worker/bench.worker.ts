@@ -11,7 +11,14 @@ import { ImageEmbedder } from '../../models/shared/embedders.js';
 import { appPipeline, timeEmbedding, type PhotoPipeline } from '../shared/embed-timing.js';
 import type { ImageEmbedders } from '../../models/shared/embed.js';
 import { bestIds, exactTopK } from '../shared/exact.js';
-import type { AnnRun, AnnRunResult, AnnSetup, BenchWorkerApi, EmbedSetup, EmbedTiming, GpuProbe } from '../shared/protocol.js';
+import type { AnnRun, AnnRunResult, AnnSetup, BenchWorkerApi, EmbedSetup, EmbedTiming, GpuProbe, ScaleRun, ScaleSetup } from '../shared/protocol.js';
+import type { VerifiedFile } from '../../assets/browser/download.js';
+import { FileCache } from '../../assets/browser/file-cache.js';
+import { decodeCell } from '../../artifacts/shared/cells.js';
+import { validateCompactManifest, type CompactManifest } from '../../artifacts/shared/compact.js';
+import { fileRecord } from '../../artifacts/shared/format.js';
+import { LruCellStore, openCompactSource } from '../../search/shared/compact-source.js';
+import { searchCatalog } from '../../search/shared/policy.js';
 // The same runtime files the app serves (src/models/worker/runtime.ts), from this origin.
 import cpuGlue from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
 import cpuBinary from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
@@ -34,6 +41,24 @@ async function fetchF32(url: string, count: number): Promise<Float32Array> {
 
 let embed: { encoders: ImageEmbedders; pipelines: PhotoPipeline[]; framing: Framing } | null = null;
 let ann: { setup: AnnSetup; graph: HnswIndex; vectors: Float32Array; queries: Float32Array } | null = null;
+let scale: { setup: ScaleSetup; manifest: CompactManifest; router: Uint8Array; prompts: Uint8Array; shards: VerifiedFile[]; cache: FileCache; queries: Float32Array } | null = null;
+/** Room for every shard the queries touch: the uncached runs read them all from IndexedDB. */
+const SCALE_STORED_BYTES = 16 * 2 ** 30;
+
+/** A fresh source over the catalog: nothing decoded in memory; shards from IndexedDB, else the network (then stored). */
+function scaleSource(memoryBytes: number) {
+  const { manifest, router, prompts, shards, cache } = scale!;
+  let fetched = 0;
+  const store = new LruCellStore(
+    async (i) => {
+      fetched += shards[i]!.bytes;
+      return decodeCell(await cache.shard(shards[i]!, SCALE_STORED_BYTES, () => undefined), shards[i]!.path);
+    },
+    (i) => shards[i]!.bytes,
+    memoryBytes,
+  );
+  return { source: openCompactSource(manifest, router, prompts, store), store, fetched: () => fetched };
+}
 
 const api: BenchWorkerApi = {
   async probeGpu(): Promise<GpuProbe> {
@@ -124,6 +149,42 @@ const api: BenchWorkerApi = {
       ids.push(bestIds(found.ids, found.scores, run.keep));
     }
     return { ms, ids };
+  },
+
+  async setupScale(setup: ScaleSetup) {
+    const manifestBytes = await fetchBytes(`${setup.baseUrl}manifest.json`);
+    const manifest = validateCompactManifest(JSON.parse(new TextDecoder().decode(manifestBytes)));
+    const [router, prompts] = await Promise.all([manifest.router, manifest.prompts.vectors.file].map((path) => fetchBytes(`${setup.baseUrl}${path}`)));
+    const shards = manifest.cells.map((cell) => ({ ...fileRecord(manifest, cell.file), url: `${setup.baseUrl}${cell.file}` }));
+    const width = manifest.models.imageSemantic.spec.dim + manifest.models.visual.spec.dim;
+    const queries = await fetchF32(setup.queriesUrl, setup.queries * width);
+    scale = { setup, manifest, router: router!, prompts: prompts!, shards, cache: await FileCache.open(), queries };
+    return { startBytes: manifestBytes.byteLength + router!.byteLength + prompts!.byteLength, shards: shards.length, crossOriginIsolated };
+  },
+
+  async runScale(run: ScaleRun) {
+    if (!scale) throw new Error('setupScale first');
+    const { setup, manifest, queries, cache } = scale;
+    const dim = manifest.models.imageSemantic.spec.dim;
+    const width = dim + manifest.models.visual.spec.dim;
+    const query = (q: number) => ({ semantic: queries.subarray(q * width, q * width + dim), visual: queries.subarray(q * width + dim, (q + 1) * width) });
+    const ms: number[] = [];
+    const ids: string[][] = [];
+    const shardBytes: number[] = [];
+    let shared = scaleSource(setup.memoryBytes);
+    for (let q = 0; q < Math.min(run.queries, setup.queries); q++) {
+      // Cached: the same source throughout, each query once untimed first; otherwise a fresh one per query.
+      if (run.mode !== 'cached') shared = scaleSource(setup.memoryBytes);
+      else await searchCatalog(shared.source, query(q), { topK: 10 });
+      const before = shared.fetched();
+      const started = performance.now();
+      const response = await searchCatalog(shared.source, query(q), { topK: 10 });
+      ms.push(performance.now() - started);
+      ids.push(response.results.map((r) => r.id));
+      shardBytes.push(shared.fetched() - before);
+    }
+    const stored = await cache.storedShards(SCALE_STORED_BYTES);
+    return { ms, ids, shardBytes, heldBytes: shared.store.stats().heldBytes, storedBytes: stored.bytes };
   },
 };
 
