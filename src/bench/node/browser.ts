@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { build, loadConfigFromFile, type Plugin, type PluginOption, type UserConfig } from 'vite';
@@ -11,8 +12,7 @@ import type { BenchServer } from './server.js';
 
 /** Headless Debian Chromium as the e2e tests launch it; `webgpu` adds the flag that lets requestAdapter() answer. */
 export function launchChromium({ webgpu = false } = {}): Promise<Browser> {
-  // Eager memory measurement: measureUserAgentSpecificMemory answers at once instead of at the next garbage collection.
-  return chromium.launch({ ...CHROMIUM, args: [...CHROMIUM.args, '--enable-blink-features=ForceEagerMeasureMemory', ...(webgpu ? ['--enable-unsafe-webgpu'] : [])] });
+  return chromium.launch({ ...CHROMIUM, args: [...CHROMIUM.args, ...(webgpu ? ['--enable-unsafe-webgpu'] : [])] });
 }
 
 /** Plugins of a Vite config, flattened (a config may nest them in arrays and promises). */
@@ -72,17 +72,27 @@ export class BenchPage {
   }
 
   /**
-   * Memory of the page's workers (JS heap, typed arrays and WASM memory, as Chromium attributes it), in MB: the
-   * bench page runs one worker at a time, so this is that worker's. Null where the browser cannot measure it.
+   * Anonymous resident memory of the browser's renderer processes, in MB (Linux /proc): a worker's JS heap, its
+   * buffers and WASM memory all land there. Measured before and after a worker's work, the difference is what the
+   * worker holds. Null where /proc cannot be read.
    */
-  workerMemoryMb(): Promise<number | null> {
-    return this.page.evaluate(async () => {
-      const measure = (performance as Performance & { measureUserAgentSpecificMemory?: () => Promise<{ breakdown: { bytes: number; attribution: { scope: string }[] }[] }> }).measureUserAgentSpecificMemory;
-      if (!measure) return null;
-      const result = await measure.call(performance);
-      const bytes = result.breakdown.filter((b) => b.attribution.some((a) => a.scope === 'DedicatedWorkerGlobalScope')).reduce((n, b) => n + b.bytes, 0);
-      return bytes / 2 ** 20;
-    });
+  async rendererMemoryMb(): Promise<number | null> {
+    const browser = this.page.context().browser();
+    if (!browser) return null;
+    const session = await browser.newBrowserCDPSession();
+    try {
+      const { processInfo } = (await session.send('SystemInfo.getProcessInfo')) as { processInfo: { type: string; id: number }[] };
+      let kb = 0;
+      for (const process of processInfo.filter((p) => p.type === 'renderer')) {
+        const status = readFileSync(`/proc/${process.id}/status`, 'utf8');
+        kb += Number(/RssAnon:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+      }
+      return Number.isFinite(kb) ? kb / 1024 : null;
+    } catch {
+      return null;
+    } finally {
+      await session.detach();
+    }
   }
 
   terminate(id: string): Promise<void> {

@@ -260,7 +260,7 @@ export function formatReport(r: BenchResult, jsonPath: string | null = null): st
       l.p99_ms_cached === null ? '—' : ms(l.p99_ms_cached),
       l.p99_ms_uncached === null ? '—' : ms(l.p99_ms_uncached),
       l.node === null ? '—' : `${ms(l.node.p50_ms)} / ${ms(l.node.p99_ms_cached)}`,
-      l.worker_memory_mb === null ? '—' : l.worker_memory_mb.toFixed(0),
+      `${l.worker_memory_mb === null ? '—' : l.worker_memory_mb.toFixed(0)} (${l.cells_held_mb === null ? '—' : l.cells_held_mb.toFixed(0)})`,
       l.build_products_per_s === null ? '—' : int(l.build_products_per_s),
     ];
     // The 44k and 1M lines last: the figures the issue is about.
@@ -268,7 +268,7 @@ export function formatReport(r: BenchResult, jsonPath: string | null = null): st
     const lines = [...r.scale].sort((a, b) => last(a) - last(b) || a.products - b.products);
     out.push(
       heading('Scale — compact layout against today\'s'),
-      table(['products', 'format', 'synthetic', 'B/product', 'first result', 'recall@10', 'words', 'p50 ms', 'p99 cached', 'p99 uncached', 'Node p50 / p99', 'worker MB', 'build /s'], lines.map(row), ['r', 'l', 'l']),
+      table(['products', 'format', 'synthetic', 'B/product', 'first result', 'recall@10', 'words', 'p50 ms', 'p99 cached', 'p99 uncached', 'Node p50 / p99', 'worker MB (shards)', 'build /s'], lines.map(row), ['r', 'l', 'l']),
       ...r.scale.filter((l) => l.page_matches_node !== null).map((l) => `- ${int(l.products)}: the page's first 10 results equal Node's for ${(100 * l.page_matches_node!).toFixed(1)} % of the queries`),
       ...[...new Set(r.scale.map((l) => `${l.format}: ${l.note}`))].map((n) => `- ${n}`),
     );

@@ -227,7 +227,10 @@ export interface ScaleLine {
   readonly p50_ms: number | null;
   readonly p99_ms_cached: number | null;
   readonly p99_ms_uncached: number | null;
-  /** The search worker's memory (JS heap and buffers, as Chromium measures it) after the cached queries. */
+  /**
+   * What the search worker holds after the cached queries (JS heap, decoded shards, WASM): the growth of the
+   * renderer processes' anonymous resident memory from before the worker started.
+   */
   readonly worker_memory_mb: number | null;
   /** Decoded cells held in memory after the cached queries: under the page's budget in the page, none in Node. */
   readonly cells_held_mb: number | null;
@@ -267,12 +270,13 @@ async function measureInPage(browser: ScaleBrowser, dir: string, m: CompactMeasu
     rows.set(q.visual, i * width + q.semantic.length);
   });
   const queriesUrl = server.buffer(`/bench-data/${worker}-queries.f32`, new Uint8Array(rows.buffer));
+  const memoryBefore = await page.rendererMemoryMb();
   await page.spawn(worker);
   try {
     const info = await page.call(worker, 'setupScale', { baseUrl: server.mount(worker, dir), queriesUrl, queries: queries.length, memoryBytes: PAGE_MEMORY_BYTES });
     const first = await page.call(worker, 'runScale', { mode: 'first', queries: 1 });
     const cached = await page.call(worker, 'runScale', { mode: 'cached', queries: queries.length });
-    const workerMemoryMb = await page.workerMemoryMb();
+    const memoryAfter = await page.rendererMemoryMb();
     const uncached = await page.call(worker, 'runScale', { mode: 'uncached', queries: Math.min(queries.length, UNCACHED_QUERIES) });
     const same = cached.ids.filter((ids, i) => ids.join() === m.ids[i]!.join()).length;
     return {
@@ -280,7 +284,7 @@ async function measureInPage(browser: ScaleBrowser, dir: string, m: CompactMeasu
       p50: percentile(cached.ms, 50),
       p99Cached: percentile(cached.ms, 99),
       p99Uncached: percentile(uncached.ms, 99),
-      workerMemoryMb,
+      workerMemoryMb: memoryBefore === null || memoryAfter === null ? null : memoryAfter - memoryBefore,
       heldMb: cached.heldBytes / 2 ** 20,
       matchesNode: same / cached.ids.length,
     };
