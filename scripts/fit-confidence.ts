@@ -51,7 +51,7 @@ const { manifest } = catalog;
 const config = { ...loadSearchDefaults().search, confidenceModel: null };
 const source = withSearchConfig(catalogSource(catalog), config);
 const embedders = await loadIndexEmbedders(manifest.models);
-const cache = openQueryCache(join(PROJECT_ROOT, '.cache/query-embeddings'), manifest);
+const cache = openQueryCache(join(PROJECT_ROOT, '.cache/query-embeddings'), manifest.models, manifest.index.framing);
 
 const sets: { name: string; fit: ConfidenceExample[]; held: ConfidenceExample[] }[] = [];
 for (const spec of values.set ?? DEFAULT_SETS) {

@@ -3,10 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SILENT_PROGRESS } from '../src/common/shared/progress.js';
 import { RANKING_MODES } from '../src/eval/shared/evaluate.js';
+import { buildCompactCatalog } from '../src/index/node/compact-build.js';
+import { ScaleCatalog } from '../src/index/node/scale-catalog.js';
 import type { EvalOutput } from '../src/eval/shared/report.js';
 import { runCli, STACK_LINE } from './helpers/cli.js';
-import { DEMO_IMAGES_DIR, demoLabels, QUERY_IMAGES_DIR, TEST_ARTIFACTS_DIR, testCatalogIds } from '../src/index/node/sample-index.js';
+import { DEMO_IMAGES_DIR, demoLabels, QUERY_IMAGES_DIR, TEST_ARTIFACTS_DIR, TEST_CATALOG_DIR, testCatalogIds } from '../src/index/node/sample-index.js';
 
 const evalCli = (args: readonly string[]) => runCli('eval', args);
 
@@ -140,6 +143,25 @@ describe('npm run eval (smoke, test index)', () => {
       expect(run.stderr.trim(), args.join(' ')).toMatch(message);
       expect(run.stderr).not.toMatch(STACK_LINE);
     }
+  });
+
+  it('reads a compact catalog (npm run build:scale) as it reads today\'s layout', async () => {
+    const compact = join(work, 'compact');
+    const catalog = await ScaleCatalog.open(TEST_ARTIFACTS_DIR, join(TEST_CATALOG_DIR, 'images'), join(work, 'scale-cache'));
+    try {
+      await buildCompactCatalog(catalog, { size: catalog.baseCount, realRows: catalog.baseCount, outDir: compact, progress: SILENT_PROGRESS });
+    } finally {
+      catalog.close();
+    }
+    const out = join(work, 'results', 'compact.json');
+    const run = evalCli(['--queries', images, '--artifacts', compact, '--label-map', '{"eyewear": ["Sunglasses"]}', '--out', out]);
+    expect(run.stderr).not.toMatch(STACK_LINE);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(readFileSync(out, 'utf8')) as EvalOutput;
+    expect(report.setup.products).toBe(testCatalogIds().length);
+    expect(report.labelled).toBe(6);
+    expect(report.category_accuracy).toBeGreaterThanOrEqual(0.8);
+    for (const m of RANKING_MODES) expect(report.exact_recall_at_1![m]).toBe(1);
   });
 
   it('--help prints the usage', () => {

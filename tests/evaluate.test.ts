@@ -4,7 +4,7 @@ import { TOY_SEARCH_CONFIG, toyCatalog, toyProduct } from './helpers/toy-catalog
 import type { SearchCatalog } from '../src/search/shared/catalog.js';
 import type { SearchConfig } from '../src/artifacts/shared/config.js';
 import { normalize } from '../src/vectors/shared/vector.js';
-import { catalogWide, evaluateQueries, modeRequest, RANKING_MODES, withSearchConfig, type EvalQuery, type EvalReport } from '../src/eval/shared/evaluate.js';
+import { catalogWide, evalCatalog, evaluateQueries, modeRequest, RANKING_MODES, withSearchConfig, type EvalQuery, type EvalReport } from '../src/eval/shared/evaluate.js';
 import { sweep, type SweepReport } from '../src/eval/shared/sweep.js';
 import { catalogSource } from '../src/search/shared/source.js';
 import { EMPTY_LABEL_MAP, parseLabelMap } from '../src/eval/shared/labels.js';
@@ -76,7 +76,7 @@ describe('evaluateQueries', () => {
   const labelMap = parseLabelMap({ pants: ['Jeans', 'Trousers'] });
   let report: EvalReport;
   beforeAll(async () => {
-    report = await evaluateQueries(toyShop(), queries, { labelMap });
+    report = await evaluateQueries(evalCatalog(toyShop()), queries, { labelMap });
   });
 
   it('counts queries, labels and catalog ids', async () => {
@@ -123,7 +123,7 @@ describe('evaluateQueries', () => {
   it('whole-catalog ranking shows what the visual model alone does to a shirt that looks like denim', async () => {
     // Over the whole catalog, d1's visual neighbours are jeans; in the detected category they were all shirts.
     expect(report.catalog_wide.precision_at_5.semantic).not.toBeNull();
-    const alone = await evaluateQueries(toyShop(), [queries.at(-1)!], { labelMap });
+    const alone = await evaluateQueries(evalCatalog(toyShop()), [queries.at(-1)!], { labelMap });
     expect(alone.catalog_wide.precision_at_5.semantic).toBe(1);
     expect(alone.catalog_wide.precision_at_5.visual).toBe(Number((1 / 3).toFixed(4)));
     expect(alone.precision_at_5.visual).toBe(1);
@@ -140,12 +140,12 @@ describe('evaluateQueries', () => {
   });
 
   it('exact recall is null (not 0) when no query id is a catalog id, and all-unlabelled gives null label metrics', async () => {
-    const r = await evaluateQueries(toyShop(), [q('x1', null, [1, 0, 0, 0, 0])], { labelMap: EMPTY_LABEL_MAP });
+    const r = await evaluateQueries(evalCatalog(toyShop()), [q('x1', null, [1, 0, 0, 0, 0])], { labelMap: EMPTY_LABEL_MAP });
     expect(r.exact_recall_at_1).toBeNull();
     expect(r.category_accuracy).toBeNull();
     expect(r.precision_at_5.fused_weighted).toBeNull();
     expect(r.confusions).toEqual([]);
-    const empty = await evaluateQueries(toyShop(), [], { labelMap: EMPTY_LABEL_MAP });
+    const empty = await evaluateQueries(evalCatalog(toyShop()), [], { labelMap: EMPTY_LABEL_MAP });
     expect(empty.queries).toBe(0);
     expect(empty.needs_confirmation_rate).toBeNull();
   });
@@ -156,7 +156,7 @@ describe('evaluateQueries', () => {
 });
 
 describe('sweep', () => {
-  const catalog = toyShop();
+  const catalog = evalCatalog(toyShop());
   let result: SweepReport;
   beforeAll(async () => {
     result = await sweep(catalog, queries, { labelMap: EMPTY_LABEL_MAP, weights: grid(0, 1, 4), thresholds: grid(0, 1, 4) });

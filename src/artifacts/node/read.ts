@@ -4,6 +4,11 @@ import { sha256Hex } from '../../common/node/checksum.js';
 import { ArtifactError, MANIFEST_FILE, validateManifest, type ArtifactFile, type ArtifactManifest, type ReadArtifact } from '../shared/format.js';
 
 export async function readManifest(dir: string): Promise<ArtifactManifest> {
+  return validateManifest(await readManifestJson(dir));
+}
+
+/** The manifest as JSON, of whichever layout: the caller validates it. */
+export async function readManifestJson(dir: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(join(dir, MANIFEST_FILE), 'utf8');
@@ -11,9 +16,9 @@ export async function readManifest(dir: string): Promise<ArtifactManifest> {
     throw new ArtifactError(`no artifacts in ${dir} (${MANIFEST_FILE} missing) — build them with: npm run build:index`);
   }
   try {
-    return validateManifest(JSON.parse(text));
-  } catch (error) {
-    throw error instanceof ArtifactError ? error : new ArtifactError(`${join(dir, MANIFEST_FILE)} is not valid JSON`);
+    return JSON.parse(text);
+  } catch {
+    throw new ArtifactError(`${join(dir, MANIFEST_FILE)} is not valid JSON`);
   }
 }
 

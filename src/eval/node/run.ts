@@ -1,7 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Progress } from '../../common/shared/progress.js';
-import { openCatalogDir } from '../../search/node/catalog.js';
 import { categoryKey } from '../../catalog/shared/taxonomy.js';
 import { evaluateQueries, type EvalQuery } from '../shared/evaluate.js';
 import { sweep, type SweepReport } from '../shared/sweep.js';
@@ -12,6 +11,8 @@ import { DEFINITIONS, type EvalOutput } from '../shared/report.js';
 import { loadIndexEmbedders } from '../../models/node/load.js';
 import { EmbeddingCache } from '../../index/node/embedding-cache.js';
 import type { ArtifactManifest } from '../../artifacts/shared/format.js';
+import type { Framing } from '../../imaging/shared/preprocess.js';
+import { openEvalIndex } from './index-dir.js';
 import { defaultLabelsPath, embedQueryPhotos, findQueryPhotos, readQueryLabels } from './queries.js';
 
 export interface EvalRunOptions {
@@ -38,11 +39,11 @@ export interface EvalRunOptions {
 const QUERY_RECIPE = 1;
 
 /** The cache of query photos' embeddings under an index's models and framing. */
-export function openQueryCache(dir: string, manifest: ArtifactManifest): EmbeddingCache {
+export function openQueryCache(dir: string, models: ArtifactManifest['models'], framing: Framing): EmbeddingCache {
   return EmbeddingCache.open(
     dir,
-    { queries: QUERY_RECIPE, imageSemantic: manifest.models.imageSemantic, visual: manifest.models.visual, framing: manifest.index.framing },
-    { semantic: manifest.vectors.semantic.dim, visual: manifest.vectors.visual.dim },
+    { queries: QUERY_RECIPE, imageSemantic: models.imageSemantic, visual: models.visual, framing },
+    { semantic: models.imageSemantic.spec.dim, visual: models.visual.spec.dim },
   );
 }
 
@@ -59,13 +60,13 @@ export async function runEvaluation(options: EvalRunOptions): Promise<EvalResult
     progress.warn(`${labels.problems.length} label rows unusable (${labels.problems.slice(0, 2).join('; ')}${labels.problems.length > 2 ? '; …' : ''})`);
   }
 
-  const catalog = await openCatalogDir(options.artifactsDir);
-  const { manifest } = catalog;
-  const embedders = await loadIndexEmbedders(manifest.models, { threads: Math.max(1, Math.min(4, availableParallelism())) });
-  const cache = options.cacheDir ? openQueryCache(options.cacheDir, manifest) : null;
+  const index = await openEvalIndex(options.artifactsDir);
+  const { catalog } = index;
+  const embedders = await loadIndexEmbedders(index.models, { threads: Math.max(1, Math.min(4, availableParallelism())) });
+  const cache = options.cacheDir ? openQueryCache(options.cacheDir, index.models, index.framing) : null;
   let embeddedPhotos;
   try {
-    embeddedPhotos = await embedQueryPhotos(embedders, photos, manifest.index.framing, progress, { cache });
+    embeddedPhotos = await embedQueryPhotos(embedders, photos, index.framing, progress, { cache });
   } finally {
     cache?.close();
   }
@@ -114,7 +115,7 @@ export async function runEvaluation(options: EvalRunOptions): Promise<EvalResult
     : undefined;
 
   const { queries: _evaluated, ...metrics } = report;
-  const search = manifest.search;
+  const search = catalog.source.info.search;
   return {
     queries: photos.length,
     unreadable: unreadable.length,
@@ -128,13 +129,13 @@ export async function runEvaluation(options: EvalRunOptions): Promise<EvalResult
       label_column: options.labelColumn,
       label_map: labelMapToJson(options.labelMap),
       artifacts: resolve(options.artifactsDir),
-      build_id: manifest.buildId,
-      products: manifest.counts.products,
-      categories: manifest.categories.length,
+      build_id: index.buildId,
+      products: catalog.products.length,
+      categories: index.categories,
       fusion: search.fusion,
       weights: { ...search.weights },
       confidence_threshold: search.confidenceThreshold,
-      framing: manifest.index.framing,
+      framing: index.framing,
       created_at: new Date().toISOString(),
     },
     definitions: DEFINITIONS,

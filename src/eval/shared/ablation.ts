@@ -1,7 +1,6 @@
 import type { SearchConfig } from '../../artifacts/shared/config.js';
 import { categoryKey } from '../../catalog/shared/taxonomy.js';
-import type { SearchCatalog } from '../../search/shared/catalog.js';
-import { Evaluator, modeRequest, summarize, withSearchConfig, type EvalQuery, type Judged } from './evaluate.js';
+import { Evaluator, modeRequest, summarize, withSearchConfig, type EvalCatalog, type EvalQuery, type Judged } from './evaluate.js';
 import type { LabelMap } from './labels.js';
 import { groupBy, mean, rate, round } from './metrics.js';
 
@@ -56,12 +55,12 @@ function macroAccuracy(queries: readonly EvalQuery[], judged: readonly Judged[])
 
 /** Every technique off, each alone, then all on: the contribution of each, measured on the same photos. */
 export async function ablation(
-  catalog: SearchCatalog,
+  catalog: EvalCatalog,
   queries: readonly EvalQuery[],
   options: { readonly labelMap: LabelMap; readonly onProgress?: (done: number, total: number) => void },
 ): Promise<AblationRow[]> {
   const evaluator = new Evaluator(catalog, options.labelMap);
-  const config = catalog.manifest.search;
+  const config = catalog.source.info.search;
   const settings: Technique[][] = [[], ...TECHNIQUES.map((t) => [t]), [...TECHNIQUES]];
   const rows: AblationRow[] = [];
   let done = 0;

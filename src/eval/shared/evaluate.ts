@@ -20,6 +20,17 @@ import { groupBy, hitAtK, mean, precisionAtK, rankOf, rate, round, topConfusions
  * - category accuracy: the classifier's top guess (`predicted_category`) against the label.
  */
 
+/** What the eval needs of a catalog, in either layout: the policy's source, and every product's id and category. */
+export interface EvalCatalog {
+  readonly source: CatalogSource;
+  readonly products: readonly { readonly id: string; readonly category: string }[];
+}
+
+/** Today's single-file layout, in memory, as the eval reads it. */
+export function evalCatalog(catalog: SearchCatalog): EvalCatalog {
+  return { source: catalogSource(catalog), products: catalog.products };
+}
+
 export const RANKING_MODES = ['semantic', 'visual', 'fused_weighted', 'fused_rrf'] as const;
 export type RankingMode = (typeof RANKING_MODES)[number];
 export type PerMode<T> = { [M in RankingMode]: T };
@@ -109,11 +120,11 @@ export class Evaluator {
   readonly source: CatalogSource;
 
   constructor(
-    readonly catalog: SearchCatalog,
+    readonly catalog: EvalCatalog,
     readonly labelMap: LabelMap,
   ) {
     this.judge = labelJudge(labelMap);
-    this.source = catalogSource(catalog);
+    this.source = catalog.source;
     this.productIds = new Set(catalog.products.map((p) => p.id));
     const counts = new Map<string, number>();
     for (const p of catalog.products) counts.set(categoryKey(p.category), (counts.get(categoryKey(p.category)) ?? 0) + 1);
@@ -297,7 +308,7 @@ export interface EvalOptions {
 }
 
 /** Searches every query in each ranking mode, end to end and catalog-wide, and reports the metrics. */
-export async function evaluateQueries(catalog: SearchCatalog, queries: readonly EvalQuery[], options: EvalOptions): Promise<EvalReport> {
+export async function evaluateQueries(catalog: EvalCatalog, queries: readonly EvalQuery[], options: EvalOptions): Promise<EvalReport> {
   const evaluator = new Evaluator(catalog, options.labelMap);
   const wide = catalogWide(evaluator.source);
   const total = RANKING_MODES.length * 2;

@@ -1,6 +1,5 @@
 import type { FusionMode } from '../../artifacts/shared/config.js';
-import type { SearchCatalog } from '../../search/shared/catalog.js';
-import { catalogWide, Evaluator, summarize, withSearchConfig, type EvalQuery } from './evaluate.js';
+import { catalogWide, Evaluator, summarize, withSearchConfig, type EvalCatalog, type EvalQuery } from './evaluate.js';
 import type { LabelMap } from './labels.js';
 import { bestPoint, round } from './metrics.js';
 
@@ -50,9 +49,9 @@ export interface SweepOptions {
  * Varies one parameter at a time, the others as the index has them: the semantic/visual weight (for weighted and
  * RRF fusion; end to end and catalog-wide), then the confidence threshold (with the index's fusion and weights).
  */
-export async function sweep(catalog: SearchCatalog, queries: readonly EvalQuery[], options: SweepOptions): Promise<SweepReport> {
+export async function sweep(catalog: EvalCatalog, queries: readonly EvalQuery[], options: SweepOptions): Promise<SweepReport> {
   const evaluator = new Evaluator(catalog, options.labelMap);
-  const search = catalog.manifest.search;
+  const search = catalog.source.info.search;
   const wide = catalogWide(evaluator.source);
   const fusions: FusionMode[] = ['weighted', 'rrf'];
   const total = options.weights.length * fusions.length + options.thresholds.length;
