@@ -1,4 +1,5 @@
-import { folderReader } from '../../artifacts/node/read.js';
+import { folderReader, readManifestJson } from '../../artifacts/node/read.js';
+import { isCompactManifest } from '../../artifacts/shared/compact.js';
 import { MANIFEST_FILE, validateManifest, type ArtifactManifest } from '../../artifacts/shared/format.js';
 import { ASSETS_DIR } from '../../common/node/paths.js';
 import { decodeForTowers } from '../../imaging/node/decode.js';
@@ -8,10 +9,20 @@ import { policyAnswerer, SearchEngine } from '../shared/engine.js';
 import { catalogSource } from '../shared/source.js';
 import { apiAnswerer } from '../shared/wire.js';
 import { openCatalogDir } from './catalog.js';
+import { openCompactDir } from './compact.js';
 
 /** The search engine in Node (the CLI, the eval, the tests): the shared engine on onnxruntime-node and sharp. */
 export class NodeSearchEngine extends SearchEngine<Uint8Array> {
   static async open(artifactsDir: string, { assetsDir = ASSETS_DIR, threads = 2 } = {}): Promise<NodeSearchEngine> {
+    if (isCompactManifest(await readManifestJson(artifactsDir))) {
+      // A compact catalog (npm run build:scale): cells read from the folder as searches need them; names are in the cells.
+      const { manifest, source } = await openCompactDir(artifactsDir);
+      const answerer = policyAnswerer(source);
+      return new NodeSearchEngine(answerer, manifest.framing, await loadIndexEmbedders(manifest.models, { assetsDir, threads }), {
+        decode: decodeForTowers,
+        openText: async () => ({ embedder: await loadIndexTextEmbedder(manifest.models, { assetsDir, threads }), answerer }),
+      });
+    }
     const catalog = await openCatalogDir(artifactsDir);
     const embedders = await loadIndexEmbedders(catalog.manifest.models, { assetsDir, threads });
     return new NodeSearchEngine(policyAnswerer(catalogSource(catalog)), catalog.manifest.index.framing, embedders, {
