@@ -1,4 +1,4 @@
-import { coarseDot, encodeResiduals, meanRow, prepareQuery, refinedDot, type ResidualCodes } from '../../vectors/shared/quantize.js';
+import { coarseDots, encodeResiduals, meanRow, prepareQuery, refineCoarse, type ResidualCodes } from '../../vectors/shared/quantize.js';
 import { kmeans } from './kmeans.js';
 
 /**
@@ -75,12 +75,17 @@ export type ScannedCell = Pick<IvfCell, 'listStarts' | 'semantic'>;
 export function scanLists(cells: readonly ScannedCell[], lists: readonly ListRef[], query: Float32Array, shortlist: number, k: number): IvfHit[] {
   const prepared = cells.map((cell) => prepareQuery(cell.semantic, query));
   const scanned = new TopK(Math.max(shortlist, k));
+  const longest = lists.reduce((n, { cell, list }) => Math.max(n, cells[cell]!.listStarts[list + 1]! - cells[cell]!.listStarts[list]!), 0);
+  const scores = new Float64Array(longest);
   for (const { cell: c, list: l } of lists) {
     const cell = cells[c]!;
-    for (let r = cell.listStarts[l]!, end = cell.listStarts[l + 1]!; r < end; r++) scanned.offer(coarseDot(cell.semantic, prepared[c]!, r), c, r);
+    const first = cell.listStarts[l]!;
+    const rows = cell.listStarts[l + 1]! - first;
+    coarseDots(cell.semantic, prepared[c]!, first, rows, scores);
+    for (let i = 0; i < rows; i++) scanned.offer(scores[i]!, c, first + i);
   }
   const refined = new TopK(k);
-  for (const { a: c, b: r } of scanned.items()) refined.offer(refinedDot(cells[c]!.semantic, prepared[c]!, r), c, r);
+  for (const { score, a: c, b: r } of scanned.items()) refined.offer(refineCoarse(cells[c]!.semantic, prepared[c]!, r, score), c, r);
   return refined.items().map(({ score, a, b }) => ({ cell: a, row: b, score }));
 }
 
