@@ -84,8 +84,18 @@ export function scanLists(cells: readonly ScannedCell[], lists: readonly ListRef
     coarseDots(cell.semantic, prepared[c]!, first, rows, scores);
     for (let i = 0; i < rows; i++) scanned.offer(scores[i]!, c, first + i);
   }
+  // The short list re-ranked in 9 bits, a cell at a time.
+  const shortlisted = cells.map(() => ({ rows: [] as number[], scores: [] as number[] }));
+  for (const { score, a: c, b: r } of scanned.items()) {
+    shortlisted[c]!.rows.push(r);
+    shortlisted[c]!.scores.push(score);
+  }
   const refined = new TopK(k);
-  for (const { score, a: c, b: r } of scanned.items()) refined.offer(refineCoarse(cells[c]!.semantic, prepared[c]!, r, score), c, r);
+  shortlisted.forEach(({ rows, scores: coarse }, c) => {
+    const refinedScores = Float64Array.from(coarse);
+    refineCoarse(cells[c]!.semantic, prepared[c]!, rows, refinedScores);
+    rows.forEach((r, i) => refined.offer(refinedScores[i]!, c, r));
+  });
   return refined.items().map(({ score, a, b }) => ({ cell: a, row: b, score }));
 }
 

@@ -14,6 +14,8 @@ export interface DotKernel {
   rowDots(query: Float32Array, codes: Int8Array, width: number, first: number, rows: number): Float32Array;
   /** The same for the listed rows, in their order. */
   rowDotsAt(query: Float32Array, codes: Int8Array, width: number, rows: ArrayLike<number>): Float32Array;
+  /** Σ_j query[j] · (bit j of row r) for the listed rows, rows of `width` bits (LSB first); a view as above. */
+  bitDotsAt(query: Float32Array, bits: Uint8Array, width: number, rows: ArrayLike<number>): Float32Array;
   /** Copies a code set into WASM memory once, so later scans read it in place (no-op when already there). */
   placeCodes(codes: Int8Array): void;
   releaseCodes(codes: Int8Array): void;
@@ -88,7 +90,9 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
 function createDotKernel(): DotKernel {
   const instance = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(DOTS_WASM_BASE64)));
   const memory = instance.exports.memory as WebAssembly.Memory;
-  const dots = instance.exports.dots as (query: number, codes: number, width: number, rows: number, out: number) => void;
+  type Kernel = (query: number, rows: number, width: number, count: number, out: number) => void;
+  const dots = instance.exports.dots as Kernel;
+  const bitDots = instance.exports.bit_dots as Kernel;
   const heap = new Heap(memory);
   const placed = new WeakMap<Int8Array, Block>();
   const collected = new FinalizationRegistry<Block>((block) => heap.release(block.at, block.size));
@@ -104,31 +108,40 @@ function createDotKernel(): DotKernel {
     return scratch.at;
   };
 
-  /** Lays out query, results and (unless `codesAt` is given) `codeBytes` of codes in scratch; runs the kernel. */
-  const run = (query: Float32Array, width: number, rows: number, codesAt: number | null, codeBytes: number, fill: (at: number) => void): Float32Array => {
-    const queryBytes = width * 4;
-    const outBytes = Math.ceil((rows * 4) / ALIGN) * ALIGN;
-    const base = scratchOf(queryBytes + outBytes + (codesAt === null ? codeBytes : 0));
-    const buffer = memory.buffer;
-    new Float32Array(buffer, base, width).set(query.subarray(0, width));
+  /**
+   * Lays out the query, the results and (unless `rowsAt` is given: rows already in place) `rowBytes` per row
+   * written by `fill` in scratch, and runs the kernel.
+   */
+  const run = (kernel: Kernel, query: Float32Array, width: number, count: number, rowBytes: number, rowsAt: number | null, fill: (into: Uint8Array) => void) => {
+    const queryBytes = Math.ceil((width * 4) / ALIGN) * ALIGN;
+    const outBytes = Math.ceil((count * 4) / ALIGN) * ALIGN;
+    const base = scratchOf(queryBytes + outBytes + (rowsAt === null ? count * rowBytes : 0));
+    new Float32Array(memory.buffer, base, width).set(query.subarray(0, width));
     const out = base + queryBytes;
-    const codes = codesAt ?? out + outBytes;
-    if (codesAt === null) fill(codes);
-    dots(base, codes, width, rows, out);
-    return new Float32Array(memory.buffer, out, rows);
+    const rows = rowsAt ?? out + outBytes;
+    if (rowsAt === null) fill(new Uint8Array(memory.buffer, rows, count * rowBytes));
+    kernel(base, rows, width, count, out);
+    return new Float32Array(memory.buffer, out, count);
   };
+
+  /** Copies the listed rows (`rowBytes` each) of `data` one after another. */
+  const gather = (data: Uint8Array, rowBytes: number, rows: ArrayLike<number>) => (into: Uint8Array) => {
+    for (let i = 0; i < rows.length; i++) into.set(data.subarray(rows[i]! * rowBytes, (rows[i]! + 1) * rowBytes), i * rowBytes);
+  };
+  const bytesOf = (a: Int8Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
   return {
     rowDots(query, codes, width, first, rows) {
       const home = placed.get(codes);
-      if (home) return run(query, width, rows, home.at + first * width, 0, () => {});
-      return run(query, width, rows, null, rows * width, (at) => new Int8Array(memory.buffer, at, rows * width).set(codes.subarray(first * width, (first + rows) * width)));
+      if (home) return run(dots, query, width, rows, width, home.at + first * width, () => {});
+      return run(dots, query, width, rows, width, null, (into) => into.set(bytesOf(codes).subarray(first * width, (first + rows) * width)));
     },
     rowDotsAt(query, codes, width, rows) {
-      return run(query, width, rows.length, null, rows.length * width, (at) => {
-        const into = new Int8Array(memory.buffer, at, rows.length * width);
-        for (let i = 0; i < rows.length; i++) into.set(codes.subarray(rows[i]! * width, (rows[i]! + 1) * width), i * width);
-      });
+      return run(dots, query, width, rows.length, width, null, gather(bytesOf(codes), width, rows));
+    },
+    bitDotsAt(query, bits, width, rows) {
+      if (width % 8 !== 0) throw new RangeError(`bit rows of width ${width} are not whole bytes`);
+      return run(bitDots, query, width, rows.length, width / 8, null, gather(bits, width / 8, rows));
     },
     placeCodes(codes) {
       if (placed.has(codes)) return;

@@ -118,25 +118,21 @@ export function coarseDotsAt(codes: ResidualCodes, query: CodeQuery, rows: Array
   for (let i = 0; i < rows.length; i++) out[i] = coarseScore(codes, query, rows[i]!, sums[i]!);
 }
 
-/** Row r's full-precision dot from its coarse one: a 9-bit code's ninth bits replace the ½ they were counted as. */
-export function refineCoarse(codes: ResidualCodes, query: CodeQuery, r: number, coarse: number): number {
-  const { width, low } = codes;
-  if (!low) return coarse;
-  const q = query.rotated;
-  const at = r * width;
-  let bits = 0;
-  for (let b = at >> 3, end = (at + width) >> 3; b < end; b++) {
-    const byte = low[b]!;
-    if (byte === 0) continue;
-    const base = (b << 3) - at;
-    for (let k = 0; k < 8; k++) if (byte & (1 << k)) bits += q[base + k]!;
-  }
-  return coarse + codes.scales[r]! * (bits - 0.5 * query.sum);
+/**
+ * Full-precision dots of the listed rows from their coarse ones (coarse[i] is row rows[i]'s, replaced in place): a
+ * 9-bit code's ninth bits replace the ½ they were counted as; other codes are already whole.
+ */
+export function refineCoarse(codes: ResidualCodes, query: CodeQuery, rows: ArrayLike<number>, coarse: Float64Array): void {
+  if (!codes.low) return;
+  const bits = dotKernel().bitDotsAt(query.rotated, codes.low, codes.width, rows);
+  for (let i = 0; i < rows.length; i++) coarse[i]! += codes.scales[rows[i]!]! * (bits[i]! - 0.5 * query.sum);
 }
 
 /** The dot product of the query with row r from every bit of its code. */
 export function refinedDot(codes: ResidualCodes, query: CodeQuery, r: number): number {
-  return refineCoarse(codes, query, r, coarseDot(codes, query, r));
+  const score = Float64Array.of(coarseDot(codes, query, r));
+  refineCoarse(codes, query, [r], score);
+  return score[0]!;
 }
 
 function nibbleDot(codes: ResidualCodes, query: CodeQuery, r: number): number {

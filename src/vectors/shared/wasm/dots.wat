@@ -1,6 +1,7 @@
-;; Dot products of one float32 query with rows of signed 8-bit codes, in WASM SIMD128: the inner loop of every
-;; compact-index scan (router centroids, inverted lists, second-signal rows). Sixteen codes per step, widened to
-;; float32 and multiplied by the query in four float32x4 accumulators; a scalar tail takes widths not a multiple of 16.
+;; Dot products of one float32 query with rows of signed 8-bit codes, and with rows of bits, in WASM SIMD128: the
+;; inner loops of every compact-index scan (router centroids, inverted lists, second-signal rows) and of the 9-bit
+;; re-rank. Sixteen codes per step, widened to float32 and multiplied by the query in four float32x4 accumulators; a
+;; scalar tail takes widths not a multiple of 16.
 ;; Assembled by scripts/build-wasm.ts into dots-wasm.ts; the memory is the caller's to lay out.
 (module
   (memory (export "memory") 1)
@@ -53,6 +54,40 @@
             (br $tail_loop)))
         (f32.store (i32.add (local.get $out) (i32.shl (local.get $r) (i32.const 2))) (local.get $sum))
         (local.set $row (i32.add (local.get $row) (local.get $width)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rows_loop))))
+
+  ;; out[r] = Σ_j query[j] · bit j of row r for r < rows (bits: rows·width/8 bytes, LSB first; width a multiple of 8).
+  ;; Each byte's bits become lane masks that keep or zero the query's coordinates.
+  (func (export "bit_dots") (param $query i32) (param $bits i32) (param $width i32) (param $rows i32) (param $out i32)
+    (local $r i32) (local $b i32) (local $row_bytes i32) (local $row i32) (local $q i32)
+    (local $byte v128) (local $acc0 v128) (local $acc1 v128)
+    (local.set $row_bytes (i32.shr_u (local.get $width) (i32.const 3)))
+    (local.set $row (local.get $bits))
+    (block $rows_done
+      (loop $rows_loop
+        (br_if $rows_done (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $acc0 (v128.const i32x4 0 0 0 0))
+        (local.set $acc1 (v128.const i32x4 0 0 0 0))
+        (local.set $b (i32.const 0))
+        (local.set $q (local.get $query))
+        (block $bytes_done
+          (loop $bytes_loop
+            (br_if $bytes_done (i32.ge_u (local.get $b) (local.get $row_bytes)))
+            (local.set $byte (i32x4.splat (i32.load8_u (i32.add (local.get $row) (local.get $b)))))
+            (local.set $acc0 (f32x4.add (local.get $acc0) (v128.and (v128.load (local.get $q))
+              (i32x4.ne (v128.and (local.get $byte) (v128.const i32x4 1 2 4 8)) (v128.const i32x4 0 0 0 0)))))
+            (local.set $acc1 (f32x4.add (local.get $acc1) (v128.and (v128.load offset=16 (local.get $q))
+              (i32x4.ne (v128.and (local.get $byte) (v128.const i32x4 16 32 64 128)) (v128.const i32x4 0 0 0 0)))))
+            (local.set $b (i32.add (local.get $b) (i32.const 1)))
+            (local.set $q (i32.add (local.get $q) (i32.const 32)))
+            (br $bytes_loop)))
+        (local.set $acc0 (f32x4.add (local.get $acc0) (local.get $acc1)))
+        (f32.store (i32.add (local.get $out) (i32.shl (local.get $r) (i32.const 2)))
+          (f32.add
+            (f32.add (f32x4.extract_lane 0 (local.get $acc0)) (f32x4.extract_lane 1 (local.get $acc0)))
+            (f32.add (f32x4.extract_lane 2 (local.get $acc0)) (f32x4.extract_lane 3 (local.get $acc0)))))
+        (local.set $row (i32.add (local.get $row) (local.get $row_bytes)))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rows_loop))))
 )
