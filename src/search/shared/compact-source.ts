@@ -103,30 +103,45 @@ export function compactSource(manifest: CompactManifest, router: RouterContent, 
   if (firstList[manifest.cells.length] !== router.listCell.length || router.listCell.some((c, l) => l < firstList[c]! || l >= firstList[c + 1]!)) {
     throw new ArtifactError(`${manifest.router}: its lists are not grouped by cell as the manifest's cells say`);
   }
-  const listScores = new Float64Array(router.listCell.length);
+  const listCount = router.listCell.length;
+
+  // The last probe asked about, rotated, and its router scores of the cells scored so far: a photo search asks
+  // about one probe several times (its nearest products, then a scope's candidates).
+  const recent = { probe: new Float32Array(semanticDim), rotated: null as Float32Array | null, scored: new Uint8Array(manifest.cells.length), scores: new Float64Array(listCount) };
+  const rotatedProbe = (probe: Float32Array): Float32Array => {
+    if (recent.rotated && probe.length === semanticDim && probe.every((x, j) => x === recent.probe[j])) return recent.rotated;
+    recent.rotated = rotation.apply(probe);
+    recent.probe.set(probe);
+    recent.scored.fill(0);
+    return recent.rotated;
+  };
 
   /** The lists to scan for a probe in the given cells: every list of a small scope, else the nearest ones. */
-  const pickLists = (rotated: Float32Array, cells: readonly number[], wanted: number): ListRef[] => {
+  const pickLists = (probe: Float32Array, cells: readonly number[], wanted: number): ListRef[] => {
     const rows = cells.reduce((n, c) => n + manifest.cells[c]!.rows, 0);
     if (rows < manifest.exactBelow) return cells.flatMap((c) => Array.from({ length: manifest.cells[c]!.lists }, (_, list) => ({ cell: c, list })));
-    const best = new TopK(Math.min(probes + Math.ceil(wanted / rowsPerList), firstList[manifest.cells.length]!));
+    const rotated = rotatedProbe(probe);
     const q = prepareQuery(router.centroids, rotated);
-    // Cells next to each other in the router are scored in one kernel call.
+    // Cells not scored yet for this probe; those next to each other in the router in one kernel call.
     for (let i = 0; i < cells.length; ) {
       let end = i + 1;
-      while (end < cells.length && cells[end] === cells[end - 1]! + 1) end++;
-      const first = firstList[cells[i]!]!;
-      const count = firstList[cells[end - 1]! + 1]! - first;
-      coarseDots(router.centroids, q, first, count, listScores);
-      for (let n = 0; n < count; n++) best.offer(listScores[n]!, router.listCell[first + n]!, router.listLocal[first + n]!);
+      while (end < cells.length && cells[end] === cells[end - 1]! + 1 && !recent.scored[cells[end]!] === !recent.scored[cells[i]!]) end++;
+      if (!recent.scored[cells[i]!]) {
+        const first = firstList[cells[i]!]!;
+        coarseDots(router.centroids, q, first, firstList[cells[end - 1]! + 1]! - first, recent.scores.subarray(first));
+        for (let c = i; c < end; c++) recent.scored[cells[c]!] = 1;
+      }
       i = end;
     }
+    const best = new TopK(Math.min(probes + Math.ceil(wanted / rowsPerList), listCount));
+    for (const c of cells) for (let l = firstList[c]!; l < firstList[c + 1]!; l++) best.offer(recent.scores[l]!, c, router.listLocal[l]!);
     return best.items().map(({ a, b }) => ({ cell: a, list: b }));
   };
 
   /** Loads the cells the lists live in; hits then name cells by their place in the returned array. */
-  const scan = async (rotated: Float32Array, cells: readonly number[], wanted: number) => {
-    const lists = pickLists(rotated, cells, wanted);
+  const scan = async (probe: Float32Array, cells: readonly number[], wanted: number) => {
+    const lists = pickLists(probe, cells, wanted);
+    const rotated = rotatedProbe(probe);
     const used = [...new Set(lists.map((l) => l.cell))];
     const loaded = await Promise.all(used.map((c) => store.cell(c)));
     // Scanned codes stay in the kernel's memory while their cell is held (the store releases them on eviction).
@@ -140,13 +155,13 @@ export function compactSource(manifest: CompactManifest, router: RouterContent, 
   return {
     info,
     async neighbours(semantic, products) {
-      const { hits, used } = await scan(rotation.apply(semantic), allCells, products);
+      const { hits, used } = await scan(semantic, allCells, products);
       return hits.map((h): Neighbour => ({ category: manifest.cells[used[h.cell]!]!.category, score: h.score }));
     },
     async candidates({ scope, probe, limit, second }) {
       const cells = scope === null ? allCells : scopeCells.get(scope);
       if (!cells) throw new Error(`the catalog has no category "${scope}"`);
-      const { hits, used, loaded } = await scan(rotation.apply(probe), cells, limit);
+      const { hits, used, loaded } = await scan(probe, cells, limit);
       // Names are coded in their principal subspace: the probe's dot with their mean, plus the coded part.
       const secondRotated = second.space === 'visual' ? rotation.apply(second.vector) : textRotation.apply(projectOnto(router.text, probe, false));
       const offset = second.space === 'visual' ? 0 : dot(probe, router.text.mean);
