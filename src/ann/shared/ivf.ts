@@ -86,10 +86,10 @@ export function scanLists(cells: readonly ScannedCell[], lists: readonly ListRef
   }
   // The short list re-ranked in 9 bits, a cell at a time.
   const shortlisted = cells.map(() => ({ rows: [] as number[], scores: [] as number[] }));
-  for (const { score, a: c, b: r } of scanned.items()) {
+  scanned.forEach((score, c, r) => {
     shortlisted[c]!.rows.push(r);
     shortlisted[c]!.scores.push(score);
-  }
+  });
   const refined = new TopK(k);
   shortlisted.forEach(({ rows, scores: coarse }, c) => {
     const refinedScores = Float64Array.from(coarse);
@@ -136,6 +136,11 @@ export class TopK {
       i = child;
     }
     this.put(i, score, a, b);
+  }
+
+  /** In no particular order. */
+  forEach(visit: (score: number, a: number, b: number) => void): void {
+    for (let i = 0; i < this.size; i++) visit(this.scores[i]!, this.as[i]!, this.bs[i]!);
   }
 
   /** Best first. */

@@ -109,7 +109,7 @@ export function compactSource(manifest: CompactManifest, router: RouterContent, 
   // about one probe several times (its nearest products, then a scope's candidates).
   const recent = { probe: new Float32Array(semanticDim), rotated: null as Float32Array | null, scored: new Uint8Array(manifest.cells.length), scores: new Float64Array(listCount) };
   const rotatedProbe = (probe: Float32Array): Float32Array => {
-    if (recent.rotated && probe.length === semanticDim && probe.every((x, j) => x === recent.probe[j])) return recent.rotated;
+    if (recent.rotated && sameVector(probe, recent.probe)) return recent.rotated;
     recent.rotated = rotation.apply(probe);
     recent.probe.set(probe);
     recent.scored.fill(0);
@@ -168,8 +168,10 @@ export function compactSource(manifest: CompactManifest, router: RouterContent, 
       // The second signal of the hits, one kernel call per cell.
       const secondScores = new Float64Array(hits.length);
       const scores = new Float64Array(hits.length);
+      const hitsOf = loaded.map(() => [] as number[]);
+      hits.forEach((h, i) => hitsOf[h.cell]!.push(i));
       loaded.forEach((cell, c) => {
-        const at = hits.flatMap((h, i) => (h.cell === c ? [i] : []));
+        const at = hitsOf[c]!;
         if (at.length === 0) return;
         const codes = second.space === 'visual' ? cell.visual : cell.text;
         coarseDotsAt(codes, prepareQuery(codes, secondRotated), at.map((i) => hits[i]!.row), scores);
@@ -186,6 +188,12 @@ export function compactSource(manifest: CompactManifest, router: RouterContent, 
       });
     },
   };
+}
+
+function sameVector(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let j = 0; j < a.length; j++) if (a[j] !== b[j]) return false;
+  return true;
 }
 
 /** A cell's product record as the policy and the page know products; a compact catalog is labelled, so category = label. */

@@ -108,25 +108,35 @@ function createDotKernel(): DotKernel {
     return scratch.at;
   };
 
+  // Views of the whole memory, made again after it grows (growing detaches the buffer they view).
+  let bytes = new Uint8Array(memory.buffer);
+  let floats = new Float32Array(memory.buffer);
+  const refreshViews = () => {
+    if (bytes.buffer === memory.buffer) return;
+    bytes = new Uint8Array(memory.buffer);
+    floats = new Float32Array(memory.buffer);
+  };
+
   /**
    * Lays out the query, the results and (unless `rowsAt` is given: rows already in place) `rowBytes` per row
-   * written by `fill` in scratch, and runs the kernel.
+   * written by `fill` at the address it is given in scratch, and runs the kernel.
    */
-  const run = (kernel: Kernel, query: Float32Array, width: number, count: number, rowBytes: number, rowsAt: number | null, fill: (into: Uint8Array) => void) => {
+  const run = (kernel: Kernel, query: Float32Array, width: number, count: number, rowBytes: number, rowsAt: number | null, fill: (at: number) => void) => {
     const queryBytes = Math.ceil((width * 4) / ALIGN) * ALIGN;
     const outBytes = Math.ceil((count * 4) / ALIGN) * ALIGN;
     const base = scratchOf(queryBytes + outBytes + (rowsAt === null ? count * rowBytes : 0));
-    new Float32Array(memory.buffer, base, width).set(query.subarray(0, width));
+    refreshViews();
+    floats.set(query.length === width ? query : query.subarray(0, width), base >> 2);
     const out = base + queryBytes;
     const rows = rowsAt ?? out + outBytes;
-    if (rowsAt === null) fill(new Uint8Array(memory.buffer, rows, count * rowBytes));
+    if (rowsAt === null) fill(rows);
     kernel(base, rows, width, count, out);
-    return new Float32Array(memory.buffer, out, count);
+    return floats.subarray(out >> 2, (out >> 2) + count);
   };
 
   /** Copies the listed rows (`rowBytes` each) of `data` one after another. */
-  const gather = (data: Uint8Array, rowBytes: number, rows: ArrayLike<number>) => (into: Uint8Array) => {
-    for (let i = 0; i < rows.length; i++) into.set(data.subarray(rows[i]! * rowBytes, (rows[i]! + 1) * rowBytes), i * rowBytes);
+  const gather = (data: Uint8Array, rowBytes: number, rows: ArrayLike<number>) => (at: number) => {
+    for (let i = 0; i < rows.length; i++) bytes.set(data.subarray(rows[i]! * rowBytes, (rows[i]! + 1) * rowBytes), at + i * rowBytes);
   };
   const bytesOf = (a: Int8Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
@@ -134,7 +144,7 @@ function createDotKernel(): DotKernel {
     rowDots(query, codes, width, first, rows) {
       const home = placed.get(codes);
       if (home) return run(dots, query, width, rows, width, home.at + first * width, () => {});
-      return run(dots, query, width, rows, width, null, (into) => into.set(bytesOf(codes).subarray(first * width, (first + rows) * width)));
+      return run(dots, query, width, rows, width, null, (at) => bytes.set(bytesOf(codes).subarray(first * width, (first + rows) * width), at));
     },
     rowDotsAt(query, codes, width, rows) {
       return run(dots, query, width, rows.length, width, null, gather(bytesOf(codes), width, rows));
@@ -146,7 +156,8 @@ function createDotKernel(): DotKernel {
     placeCodes(codes) {
       if (placed.has(codes)) return;
       const block = { at: heap.alloc(codes.byteLength), size: codes.byteLength };
-      new Int8Array(memory.buffer, block.at, codes.length).set(codes);
+      refreshViews();
+      bytes.set(bytesOf(codes), block.at);
       placed.set(codes, block);
       collected.register(codes, block, codes);
     },
