@@ -11,6 +11,9 @@ import { dot } from '../../vectors/shared/vector.js';
 import type { Matrix } from '../../vectors/shared/vector.js';
 import type { CatalogInfo, CatalogSource, Neighbour, SourceCandidate } from './source.js';
 
+/** What of a cell the kernel reads: every code set, and the semantic codes' ninth bits. */
+const codeSets = (cell: CellContent): (Int8Array | Uint8Array)[] => [cell.semantic.codes, cell.visual.codes, cell.text.codes, ...(cell.semantic.low ? [cell.semantic.low] : [])];
+
 /** Where cells come from: loaded on demand (the network, IndexedDB, a folder) and kept while the budget allows. */
 export interface CellStore {
   cell(index: number): Promise<CellContent>;
@@ -57,7 +60,7 @@ export class LruCellStore implements CellStore {
       this.held.delete(key);
       total -= e.bytes;
       this.evictions++;
-      void e.cell.then((cell) => dotKernel().releaseCodes(cell.semantic.codes), () => {});
+      void e.cell.then((cell) => codeSets(cell).forEach((codes) => dotKernel().releaseCodes(codes)), () => {});
     }
     return entry.cell;
   }
@@ -144,8 +147,8 @@ export function compactSource(manifest: CompactManifest, router: RouterContent, 
     const rotated = rotatedProbe(probe);
     const used = [...new Set(lists.map((l) => l.cell))];
     const loaded = await Promise.all(used.map((c) => store.cell(c)));
-    // Scanned codes stay in the kernel's memory while their cell is held (the store releases them on eviction).
-    for (const cell of loaded) kernel.placeCodes(cell.semantic.codes);
+    // A cell's codes stay in the kernel's memory while the cell is held (the store releases them on eviction).
+    for (const cell of loaded) for (const codes of codeSets(cell)) kernel.placeCodes(codes);
     const local = lists.map((l) => ({ cell: used.indexOf(l.cell), list: l.list }));
     const rows = local.reduce((n, l) => n + loaded[l.cell]!.listStarts[l.list + 1]! - loaded[l.cell]!.listStarts[l.list]!, 0);
     const hits = scanLists(loaded, local, rotated, Math.max(shortlist, 2 * wanted), Math.min(wanted, rows));

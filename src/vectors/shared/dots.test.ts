@@ -50,9 +50,15 @@ describe('WASM int8 dot kernel', () => {
     const width = 512;
     const codes = randomCodes(300 * width);
     const query = randomQuery(width);
-    const copied = Array.from(kernel.rowDots(query, codes, width, 0, 300));
+    const bits = Uint8Array.from({ length: (300 * width) / 8 }, () => Math.floor(random() * 256));
+    const listed = [299, 0, 150, 150, 7];
+    // Each result is a view valid until the next call: copied out at once.
+    const sums = () => [Array.from(kernel.rowDots(query, codes, width, 0, 300)), Array.from(kernel.rowDotsAt(query, codes, width, listed)), Array.from(kernel.bitDotsAt(query, bits, width, listed))];
+    const copied = sums();
     kernel.placeCodes(codes);
-    expect(Array.from(kernel.rowDots(query, codes, width, 0, 300))).toEqual(copied);
+    kernel.placeCodes(bits);
+    expect(sums()).toEqual(copied);
+    kernel.releaseCodes(bits);
     const grown = kernel.memoryBytes();
     kernel.releaseCodes(codes);
     // Released memory is reused: placing a set the same size again does not grow it.

@@ -4,10 +4,10 @@ import { DOTS_WASM_BASE64 } from './wasm/dots-wasm.js';
  * Dot products of a float32 query with rows of int8 codes, computed by a WASM SIMD128 kernel (wasm/dots.wat): the
  * scans of the compact index (router centroids, inverted lists, second-signal rows), the same in Node and the page.
  *
- * Codes reach WASM memory in one of two ways. Code sets scanned again and again (the router's centroids, a loaded
- * cell's semantic codes) are placed there once (`placeCodes`) and read in place; they are freed by `releaseCodes`
- * (a cell evicted from its store) or, failing that, once their JS array is garbage collected. Anything else is
- * copied per call into a scratch block, with the query and the results.
+ * Codes reach WASM memory in one of two ways. Code sets read again and again (the router's centroids, a loaded
+ * cell's codes) are placed there once (`placeCodes`) and read in place, listed rows included; they are freed by
+ * `releaseCodes` (a cell evicted from its store) or, failing that, once their JS array is garbage collected.
+ * Anything else is copied per call into a scratch block, with the query and the results.
  */
 export interface DotKernel {
   /** Σ_j query[j] · codes[r·width + j] for rows first … first + rows − 1; a view valid until the next call. */
@@ -16,9 +16,9 @@ export interface DotKernel {
   rowDotsAt(query: Float32Array, codes: Int8Array, width: number, rows: ArrayLike<number>): Float32Array;
   /** Σ_j query[j] · (bit j of row r) for the listed rows, rows of `width` bits (LSB first); a view as above. */
   bitDotsAt(query: Float32Array, bits: Uint8Array, width: number, rows: ArrayLike<number>): Float32Array;
-  /** Copies a code set into WASM memory once, so later scans read it in place (no-op when already there). */
-  placeCodes(codes: Int8Array): void;
-  releaseCodes(codes: Int8Array): void;
+  /** Copies a code set (or bit rows) into WASM memory once, so later scans read it in place (no-op when already there). */
+  placeCodes(codes: Int8Array | Uint8Array): void;
+  releaseCodes(codes: Int8Array | Uint8Array): void;
   /** WASM memory in bytes (it grows, and never shrinks, to the most ever held at once). */
   memoryBytes(): number;
 }
@@ -90,11 +90,16 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
 function createDotKernel(): DotKernel {
   const instance = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(DOTS_WASM_BASE64)));
   const memory = instance.exports.memory as WebAssembly.Memory;
+  /** (query, rows, width, count, out): `count` rows one after another from `rows`. */
   type Kernel = (query: number, rows: number, width: number, count: number, out: number) => void;
+  /** (query, rows, width, at, count, out): the rows numbered by the `count` uint32 at `at`, of the set at `rows`. */
+  type ListedKernel = (query: number, rows: number, width: number, at: number, count: number, out: number) => void;
   const dots = instance.exports.dots as Kernel;
+  const dotsAt = instance.exports.dots_at as ListedKernel;
   const bitDots = instance.exports.bit_dots as Kernel;
+  const bitDotsAt = instance.exports.bit_dots_at as ListedKernel;
   const heap = new Heap(memory);
-  const placed = new WeakMap<Int8Array, Block>();
+  const placed = new WeakMap<Int8Array | Uint8Array, Block>();
   const collected = new FinalizationRegistry<Block>((block) => heap.release(block.at, block.size));
   let scratch: Block = { at: heap.alloc(PAGE), size: PAGE };
 
@@ -111,47 +116,68 @@ function createDotKernel(): DotKernel {
   // Views of the whole memory, made again after it grows (growing detaches the buffer they view).
   let bytes = new Uint8Array(memory.buffer);
   let floats = new Float32Array(memory.buffer);
+  let words = new Uint32Array(memory.buffer);
   const refreshViews = () => {
     if (bytes.buffer === memory.buffer) return;
     bytes = new Uint8Array(memory.buffer);
     floats = new Float32Array(memory.buffer);
+    words = new Uint32Array(memory.buffer);
   };
+  const roundUp = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
 
-  /**
-   * Lays out the query, the results and (unless `rowsAt` is given: rows already in place) `rowBytes` per row
-   * written by `fill` at the address it is given in scratch, and runs the kernel.
-   */
-  const run = (kernel: Kernel, query: Float32Array, width: number, count: number, rowBytes: number, rowsAt: number | null, fill: (at: number) => void) => {
-    const queryBytes = Math.ceil((width * 4) / ALIGN) * ALIGN;
-    const outBytes = Math.ceil((count * 4) / ALIGN) * ALIGN;
-    const base = scratchOf(queryBytes + outBytes + (rowsAt === null ? count * rowBytes : 0));
+  /** Lays out the query, room for `count` results and `extra` bytes in scratch: [query, out, extra]. */
+  const layout = (query: Float32Array, count: number, extra: number) => {
+    const width = query.length;
+    const base = scratchOf(roundUp(width * 4) + roundUp(count * 4) + extra);
     refreshViews();
-    floats.set(query.length === width ? query : query.subarray(0, width), base >> 2);
-    const out = base + queryBytes;
-    const rows = rowsAt ?? out + outBytes;
-    if (rowsAt === null) fill(rows);
-    kernel(base, rows, width, count, out);
-    return floats.subarray(out >> 2, (out >> 2) + count);
+    floats.set(query, base >> 2);
+    const out = base + roundUp(width * 4);
+    return { base, out, extra: out + roundUp(count * 4) };
+  };
+  const results = (out: number, count: number) => floats.subarray(out >> 2, (out >> 2) + count);
+
+  /** Rows first … first + count − 1 of a set, `rowBytes` each: in place when placed, else copied into scratch. */
+  const rangeOf = (kernel: Kernel, query: Float32Array, data: Int8Array | Uint8Array, rowBytes: number, first: number, count: number) => {
+    const home = placed.get(data);
+    const at = layout(query, count, home ? 0 : count * rowBytes);
+    if (!home) bytes.set(bytesOf(data).subarray(first * rowBytes, (first + count) * rowBytes), at.extra);
+    kernel(at.base, home ? home.at + first * rowBytes : at.extra, query.length, count, at.out);
+    return results(at.out, count);
   };
 
-  /** Copies the listed rows (`rowBytes` each) of `data` one after another. */
-  const gather = (data: Uint8Array, rowBytes: number, rows: ArrayLike<number>) => (at: number) => {
-    for (let i = 0; i < rows.length; i++) bytes.set(data.subarray(rows[i]! * rowBytes, (rows[i]! + 1) * rowBytes), at + i * rowBytes);
+  /** The listed rows of a set: read in place by their numbers when placed, else copied one after another. */
+  const listedOf = (kernel: Kernel, listed: ListedKernel, query: Float32Array, data: Int8Array | Uint8Array, rowBytes: number, rows: ArrayLike<number>) => {
+    const count = rows.length;
+    const home = placed.get(data);
+    const at = layout(query, count, home ? count * 4 : count * rowBytes);
+    if (home) {
+      for (let i = 0; i < count; i++) words[(at.extra >> 2) + i] = rows[i]!;
+      listed(at.base, home.at, query.length, at.extra, count, at.out);
+    } else {
+      const source = bytesOf(data);
+      for (let i = 0; i < count; i++) bytes.set(source.subarray(rows[i]! * rowBytes, (rows[i]! + 1) * rowBytes), at.extra + i * rowBytes);
+      kernel(at.base, at.extra, query.length, count, at.out);
+    }
+    return results(at.out, count);
   };
-  const bytesOf = (a: Int8Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  const bytesOf = (a: Int8Array | Uint8Array) => (a instanceof Uint8Array ? a : new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  const checkWidth = (query: Float32Array, width: number, bits: boolean) => {
+    if (query.length !== width) throw new RangeError(`a ${query.length}-wide query for rows ${width} wide`);
+    if (bits && width % 8 !== 0) throw new RangeError(`bit rows of width ${width} are not whole bytes`);
+  };
 
   return {
     rowDots(query, codes, width, first, rows) {
-      const home = placed.get(codes);
-      if (home) return run(dots, query, width, rows, width, home.at + first * width, () => {});
-      return run(dots, query, width, rows, width, null, (at) => bytes.set(bytesOf(codes).subarray(first * width, (first + rows) * width), at));
+      checkWidth(query, width, false);
+      return rangeOf(dots, query, codes, width, first, rows);
     },
     rowDotsAt(query, codes, width, rows) {
-      return run(dots, query, width, rows.length, width, null, gather(bytesOf(codes), width, rows));
+      checkWidth(query, width, false);
+      return listedOf(dots, dotsAt, query, codes, width, rows);
     },
     bitDotsAt(query, bits, width, rows) {
-      if (width % 8 !== 0) throw new RangeError(`bit rows of width ${width} are not whole bytes`);
-      return run(bitDots, query, width, rows.length, width / 8, null, gather(bits, width / 8, rows));
+      checkWidth(query, width, true);
+      return listedOf(bitDots, bitDotsAt, query, bits, width / 8, rows);
     },
     placeCodes(codes) {
       if (placed.has(codes)) return;
