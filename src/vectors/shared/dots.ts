@@ -96,7 +96,7 @@ function createDotKernel(): DotKernel {
   type ListedKernel = (query: number, rows: number, width: number, at: number, count: number, out: number) => void;
   const dots = instance.exports.dots as Kernel;
   const dotsAt = instance.exports.dots_at as ListedKernel;
-  const bitDots = instance.exports.bit_dots as Kernel;
+  const bitTable = instance.exports.bit_table as (query: number, width: number, table: number) => void;
   const bitDotsAt = instance.exports.bit_dots_at as ListedKernel;
   const heap = new Heap(memory);
   const placed = new WeakMap<Int8Array | Uint8Array, Block>();
@@ -177,7 +177,25 @@ function createDotKernel(): DotKernel {
     },
     bitDotsAt(query, bits, width, rows) {
       checkWidth(query, width, true);
-      return listedOf(bitDots, bitDotsAt, query, bits, width / 8, rows);
+      // The query's sum for every value of every byte of bits first (width/8 × 256 floats), then a lookup a byte.
+      const count = rows.length;
+      const rowBytes = width / 8;
+      const tableBytes = rowBytes * 1024;
+      const home = placed.get(bits);
+      const at = layout(query, count, tableBytes + roundUp(count * 4) + (home ? 0 : count * rowBytes));
+      const listed = at.extra + tableBytes;
+      const copied = listed + roundUp(count * 4);
+      bitTable(at.base, width, at.extra);
+      if (home) {
+        for (let i = 0; i < count; i++) words[(listed >> 2) + i] = rows[i]!;
+      } else {
+        for (let i = 0; i < count; i++) {
+          bytes.set(bits.subarray(rows[i]! * rowBytes, (rows[i]! + 1) * rowBytes), copied + i * rowBytes);
+          words[(listed >> 2) + i] = i;
+        }
+      }
+      bitDotsAt(at.extra, home ? home.at : copied, width, listed, count, at.out);
+      return results(at.out, count);
     },
     placeCodes(codes) {
       if (placed.has(codes)) return;
