@@ -298,7 +298,7 @@ export async function benchScale(options: ScaleOptions): Promise<ScaleLine[]> {
         cells_held_mb: m.cells_held_mb,
         build_products_per_s: buildRate,
         measured_in: 'node',
-        note: `${m.queries} photo and words queries (${size < realRows ? 'real product variants not in the catalog' : 'derived rows'}); recall@10: the policy's first 10 against exact float32 (above 200,000 products: the 10 nearest of ${STREAMED_QUERIES} queries against a streamed exact scan); times: whole photo searches through the shared policy in Node, JavaScript scans`,
+        note: `${m.queries} photo and words queries (${size < realRows ? 'real product variants not in the catalog' : 'derived rows'}); recall@10: the policy's first 10 against exact float32 (above 200,000 products: the 10 nearest of ${STREAMED_QUERIES} queries against a streamed exact scan); times: whole photo searches through the shared policy in Node, scans in the WASM SIMD kernel (src/vectors/shared/wasm/dots.wat)`,
       });
     }
   } finally {
