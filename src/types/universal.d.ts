@@ -18,3 +18,18 @@ declare function fetch(
   input: URL,
   init: { method: 'POST'; headers: Record<string, string>; body: string },
 ): Promise<{ readonly status: number; json(): Promise<unknown> }>;
+declare function atob(data: string): string;
+/** The part of WebAssembly the scan kernels use (src/vectors/shared/dots.ts). */
+declare namespace WebAssembly {
+  class Module {
+    constructor(bytes: Uint8Array<ArrayBuffer>);
+  }
+  class Instance {
+    constructor(module: Module, imports?: object);
+    readonly exports: Record<string, unknown>;
+  }
+  class Memory {
+    readonly buffer: ArrayBuffer;
+    grow(pages: number): number;
+  }
+}

@@ -1,4 +1,4 @@
-import { coarseDot, encodeResiduals, meanRow, prepareQuery, refinedDot, type ResidualCodes } from '../../vectors/shared/quantize.js';
+import { coarseDots, encodeResiduals, meanRow, prepareQuery, refineCoarse, type ResidualCodes } from '../../vectors/shared/quantize.js';
 import { kmeans } from './kmeans.js';
 
 /**
@@ -75,12 +75,27 @@ export type ScannedCell = Pick<IvfCell, 'listStarts' | 'semantic'>;
 export function scanLists(cells: readonly ScannedCell[], lists: readonly ListRef[], query: Float32Array, shortlist: number, k: number): IvfHit[] {
   const prepared = cells.map((cell) => prepareQuery(cell.semantic, query));
   const scanned = new TopK(Math.max(shortlist, k));
+  const longest = lists.reduce((n, { cell, list }) => Math.max(n, cells[cell]!.listStarts[list + 1]! - cells[cell]!.listStarts[list]!), 0);
+  const scores = new Float64Array(longest);
   for (const { cell: c, list: l } of lists) {
     const cell = cells[c]!;
-    for (let r = cell.listStarts[l]!, end = cell.listStarts[l + 1]!; r < end; r++) scanned.offer(coarseDot(cell.semantic, prepared[c]!, r), c, r);
+    const first = cell.listStarts[l]!;
+    const rows = cell.listStarts[l + 1]! - first;
+    coarseDots(cell.semantic, prepared[c]!, first, rows, scores);
+    for (let i = 0; i < rows; i++) scanned.offer(scores[i]!, c, first + i);
   }
+  // The short list re-ranked in 9 bits, a cell at a time.
+  const shortlisted = cells.map(() => ({ rows: [] as number[], scores: [] as number[] }));
+  scanned.forEach((score, c, r) => {
+    shortlisted[c]!.rows.push(r);
+    shortlisted[c]!.scores.push(score);
+  });
   const refined = new TopK(k);
-  for (const { a: c, b: r } of scanned.items()) refined.offer(refinedDot(cells[c]!.semantic, prepared[c]!, r), c, r);
+  shortlisted.forEach(({ rows, scores: coarse }, c) => {
+    const refinedScores = Float64Array.from(coarse);
+    refineCoarse(cells[c]!.semantic, prepared[c]!, rows, refinedScores);
+    rows.forEach((r, i) => refined.offer(refinedScores[i]!, c, r));
+  });
   return refined.items().map(({ score, a, b }) => ({ cell: a, row: b, score }));
 }
 
@@ -121,6 +136,11 @@ export class TopK {
       i = child;
     }
     this.put(i, score, a, b);
+  }
+
+  /** In no particular order. */
+  forEach(visit: (score: number, a: number, b: number) => void): void {
+    for (let i = 0; i < this.size; i++) visit(this.scores[i]!, this.as[i]!, this.bs[i]!);
   }
 
   /** Best first. */

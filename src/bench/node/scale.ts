@@ -379,7 +379,7 @@ export async function benchScale(options: ScaleOptions): Promise<ScaleLine[]> {
         node: { p50_ms: m.photo_p50_ms_cached, p99_ms_cached: m.photo_p99_ms_cached, p99_ms_uncached: m.photo_p99_ms_uncached },
         page_matches_node: inPage?.matchesNode ?? null,
         measured_in: inPage ? 'page' : 'node',
-        note: `${m.queries} photo and words queries (${size < realRows ? 'real product variants not in the catalog' : 'derived rows'}); recall@10: the policy's first 10 against exact float32 (above 200,000 products: the 10 nearest of ${STREAMED_QUERIES} queries against a streamed exact scan); times: the search step of a photo (candidates, re-rank, policy) in the page's worker (cached: the query's shards in memory, run twice and the second timed; uncached: read from IndexedDB first; memory budget ${PAGE_MEMORY_BYTES / 2 ** 20} MB), beside the same in Node; first result: manifest, router, prompts and the first query's shards`,
+        note: `${m.queries} photo and words queries (${size < realRows ? 'real product variants not in the catalog' : 'derived rows'}); recall@10: the policy's first 10 against exact float32 (above 200,000 products: the 10 nearest of ${STREAMED_QUERIES} queries against a streamed exact scan); times: the search step of a photo (candidates, re-rank, policy; scans in the WASM SIMD kernel, src/vectors/shared/wasm/dots.wat) in the page's worker (cached: the query's shards in memory, run twice and the second timed; uncached: read from IndexedDB first; memory budget ${PAGE_MEMORY_BYTES / 2 ** 20} MB), beside the same in Node; first result: manifest, router, prompts and the first query's shards`,
       });
     }
   } finally {

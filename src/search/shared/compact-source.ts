@@ -1,14 +1,18 @@
 import { decodeRouter, type CellContent, type CellProduct, type RouterContent } from '../../artifacts/shared/cells.js';
 import type { CompactManifest } from '../../artifacts/shared/compact.js';
+import { ArtifactError, type Product } from '../../artifacts/shared/format.js';
 import { decodeMatrix } from '../../vectors/shared/codec.js';
-import type { Product } from '../../artifacts/shared/format.js';
 import { scanLists, TopK, type ListRef } from '../../ann/shared/ivf.js';
 import { categoryKey } from '../../catalog/shared/taxonomy.js';
-import { coarseDot, prepareQuery } from '../../vectors/shared/quantize.js';
+import { dotKernel } from '../../vectors/shared/dots.js';
+import { coarseDots, coarseDotsAt, prepareQuery } from '../../vectors/shared/quantize.js';
 import { projectOnto } from '../../vectors/shared/pca.js';
 import { RandomRotation } from '../../vectors/shared/rotation.js';
 import { dot, normalize, row, type Matrix } from '../../vectors/shared/vector.js';
 import type { CatalogInfo, CatalogSource, Neighbour, SourceCandidate } from './source.js';
+
+/** What of a cell the kernel reads: every code set, and the semantic codes' ninth bits. */
+const codeSets = (cell: CellContent): (Int8Array | Uint8Array)[] => [cell.semantic.codes, cell.visual.codes, cell.text.codes, ...(cell.semantic.low ? [cell.semantic.low] : [])];
 
 /** Where cells come from: loaded on demand (the network, IndexedDB, a folder) and kept while the budget allows. */
 export interface CellStore {
@@ -56,6 +60,7 @@ export class LruCellStore implements CellStore {
       this.held.delete(key);
       total -= e.bytes;
       this.evictions++;
+      void e.cell.then((cell) => codeSets(cell).forEach((codes) => dotKernel().releaseCodes(codes)), () => {});
     }
     return entry.cell;
   }
@@ -98,65 +103,109 @@ function compactSource(manifest: CompactManifest, router: RouterContent, promptV
     entriesPerProduct: 1,
     dims: { semantic: semanticDim, visual: manifest.models.visual.spec.dim },
   };
-  const scopeCells = new Map(manifest.categories.map((c) => [categoryKey(c.name), c.cells]));
+  const scopeCells = new Map(manifest.categories.map((c) => [categoryKey(c.name), [...c.cells].sort((a, b) => a - b)]));
   const allCells = manifest.cells.map((_, i) => i);
   const { probes, shortlist, rowsPerList } = manifest.compact;
-  const routerQuery = (rotated: Float32Array) => prepareQuery(router.centroids, rotated);
+  const kernel = dotKernel();
+  // The router's centroids are scanned by every search: placed in the kernel's memory once.
+  kernel.placeCodes(router.centroids.codes);
+  // A cell's lists are consecutive in the router: cell c holds lists firstList[c] … firstList[c + 1] − 1.
+  const firstList = new Uint32Array(manifest.cells.length + 1);
+  manifest.cells.forEach((cell, c) => (firstList[c + 1] = firstList[c]! + cell.lists));
+  if (firstList[manifest.cells.length] !== router.listCell.length || router.listCell.some((c, l) => l < firstList[c]! || l >= firstList[c + 1]!)) {
+    throw new ArtifactError(`${manifest.router}: its lists are not grouped by cell as the manifest's cells say`);
+  }
+  const listCount = router.listCell.length;
+
+  // The last probe asked about, rotated, and its router scores of the cells scored so far: a photo search asks
+  // about one probe several times (its nearest products, then a scope's candidates).
+  const recent = { probe: new Float32Array(semanticDim), rotated: null as Float32Array | null, scored: new Uint8Array(manifest.cells.length), scores: new Float64Array(listCount) };
+  const rotatedProbe = (probe: Float32Array): Float32Array => {
+    if (recent.rotated && sameVector(probe, recent.probe)) return recent.rotated;
+    recent.rotated = rotation.apply(probe);
+    recent.probe.set(probe);
+    recent.scored.fill(0);
+    return recent.rotated;
+  };
 
   /** The lists to scan for a probe in the given cells: every list of a small scope, else the nearest ones. */
-  const pickLists = (rotated: Float32Array, cells: readonly number[], wanted: number): ListRef[] => {
-    const inScope = new Set(cells);
+  const pickLists = (probe: Float32Array, cells: readonly number[], wanted: number): ListRef[] => {
     const rows = cells.reduce((n, c) => n + manifest.cells[c]!.rows, 0);
-    const all = rows < manifest.exactBelow;
-    const count = all ? Infinity : probes + Math.ceil(wanted / rowsPerList);
-    const best = new TopK(Math.min(count, router.listCell.length));
-    const q = routerQuery(rotated);
-    for (let l = 0; l < router.listCell.length; l++) {
-      if (!inScope.has(router.listCell[l]!)) continue;
-      best.offer(all ? 0 : coarseDot(router.centroids, q, l), router.listCell[l]!, router.listLocal[l]!);
+    if (rows < manifest.exactBelow) return cells.flatMap((c) => Array.from({ length: manifest.cells[c]!.lists }, (_, list) => ({ cell: c, list })));
+    const rotated = rotatedProbe(probe);
+    const q = prepareQuery(router.centroids, rotated);
+    // Cells not scored yet for this probe; those next to each other in the router in one kernel call.
+    for (let i = 0; i < cells.length; ) {
+      let end = i + 1;
+      while (end < cells.length && cells[end] === cells[end - 1]! + 1 && !recent.scored[cells[end]!] === !recent.scored[cells[i]!]) end++;
+      if (!recent.scored[cells[i]!]) {
+        const first = firstList[cells[i]!]!;
+        coarseDots(router.centroids, q, first, firstList[cells[end - 1]! + 1]! - first, recent.scores.subarray(first));
+        for (let c = i; c < end; c++) recent.scored[cells[c]!] = 1;
+      }
+      i = end;
     }
+    const best = new TopK(Math.min(probes + Math.ceil(wanted / rowsPerList), listCount));
+    for (const c of cells) for (let l = firstList[c]!; l < firstList[c + 1]!; l++) best.offer(recent.scores[l]!, c, router.listLocal[l]!);
     return best.items().map(({ a, b }) => ({ cell: a, list: b }));
   };
 
   /** Loads the cells the lists live in; hits then name cells by their place in the returned array. */
-  const scan = async (rotated: Float32Array, cells: readonly number[], wanted: number) => {
-    const lists = pickLists(rotated, cells, wanted);
+  const scan = async (probe: Float32Array, cells: readonly number[], wanted: number) => {
+    const lists = pickLists(probe, cells, wanted);
+    const rotated = rotatedProbe(probe);
     const used = [...new Set(lists.map((l) => l.cell))];
     const loaded = await Promise.all(used.map((c) => store.cell(c)));
+    // A cell's codes stay in the kernel's memory while the cell is held (the store releases them on eviction).
+    for (const cell of loaded) for (const codes of codeSets(cell)) kernel.placeCodes(codes);
     const local = lists.map((l) => ({ cell: used.indexOf(l.cell), list: l.list }));
     const rows = local.reduce((n, l) => n + loaded[l.cell]!.listStarts[l.list + 1]! - loaded[l.cell]!.listStarts[l.list]!, 0);
     const hits = scanLists(loaded, local, rotated, Math.max(shortlist, 2 * wanted), Math.min(wanted, rows));
-    return hits.map((h) => ({ ...h, global: used[h.cell]!, content: loaded[h.cell]! }));
+    return { hits, used, loaded };
   };
 
   return {
     info,
     async neighbours(semantic, products) {
-      const hits = await scan(rotation.apply(semantic), allCells, products);
-      return hits.map((h): Neighbour => ({ category: manifest.cells[h.global]!.category, score: h.score }));
+      const { hits, used } = await scan(semantic, allCells, products);
+      return hits.map((h): Neighbour => ({ category: manifest.cells[used[h.cell]!]!.category, score: h.score }));
     },
     async candidates({ scope, probe, limit, second }) {
       const cells = scope === null ? allCells : scopeCells.get(scope);
       if (!cells) throw new Error(`the catalog has no category "${scope}"`);
-      const rotated = rotation.apply(probe);
-      const hits = await scan(rotated, cells, limit);
+      const { hits, used, loaded } = await scan(probe, cells, limit);
       // Names are coded in their principal subspace: the probe's dot with their mean, plus the coded part.
       const secondRotated = second.space === 'visual' ? rotation.apply(second.vector) : textRotation.apply(projectOnto(router.text, probe, false));
       const offset = second.space === 'visual' ? 0 : dot(probe, router.text.mean);
-      const prepared = new Map<CellContent, ReturnType<typeof prepareQuery>>();
-      return hits.map((h): SourceCandidate => {
-        const codes = second.space === 'visual' ? h.content.visual : h.content.text;
-        const key = h.content;
-        if (!prepared.has(key)) prepared.set(key, prepareQuery(codes, secondRotated));
+      // The second signal of the hits, one kernel call per cell.
+      const secondScores = new Float64Array(hits.length);
+      const scores = new Float64Array(hits.length);
+      const hitsOf = loaded.map(() => [] as number[]);
+      hits.forEach((h, i) => hitsOf[h.cell]!.push(i));
+      loaded.forEach((cell, c) => {
+        const at = hitsOf[c]!;
+        if (at.length === 0) return;
+        const codes = second.space === 'visual' ? cell.visual : cell.text;
+        coarseDotsAt(codes, prepareQuery(codes, secondRotated), at.map((i) => hits[i]!.row), scores);
+        at.forEach((i, n) => (secondScores[i] = offset + scores[n]!));
+      });
+      return hits.map((h, i): SourceCandidate => {
+        const cell = loaded[h.cell]!;
         return {
-          entry: h.content.entries[h.row]!,
-          product: productOf(h.content.products[h.row]!, manifest.cells[h.global]!.category),
+          entry: cell.entries[h.row]!,
+          product: productOf(cell.products[h.row]!, manifest.cells[used[h.cell]!]!.category),
           semantic: h.score,
-          visual: offset + coarseDot(codes, prepared.get(key)!, h.row),
+          visual: secondScores[i]!,
         };
       });
     },
   };
+}
+
+function sameVector(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let j = 0; j < a.length; j++) if (a[j] !== b[j]) return false;
+  return true;
 }
 
 /** A cell's product record as the policy and the page know products; a compact catalog is labelled, so category = label. */

@@ -44,6 +44,12 @@ function ranks(candidates: readonly Candidate[], key: 'semantic' | 'visual'): Ma
 }
 
 /**
+ * A candidate with its scores. Object.assign, not a spread: V8 spreads objects holding double fields (every
+ * candidate's cosines) on a slow path, about 2 µs each — measured 18 times slower, most of a 256-candidate fusion.
+ */
+const scoredCopy = <C extends Candidate>(c: C, scores: Scores): ScoredCandidate<C> => Object.assign({}, c, scores);
+
+/**
  * Scores and sorts candidates, best first.
  * - weighted: w_s·s + w_v·v over calibrated (or raw) cosines.
  * - rrf: true reciprocal rank fusion, Σ w / (k + rank), divided by its maximum so first-in-both scores 1.
@@ -59,23 +65,25 @@ export function fuse<C extends Candidate>(
   let scored: ScoredCandidate<C>[];
   if (mode === 'weighted') {
     const cal = options.calibration;
-    scored = candidates.map((c) => ({
-      ...c,
-      similarity: similarity(c),
-      score: cal
-        ? w.semantic * calibrate(c.semantic, cal.semanticBaseline) + w.visual * calibrate(c.visual, cal.visualBaseline)
-        : similarity(c),
-    }));
+    scored = candidates.map((c) =>
+      scoredCopy(c, {
+        similarity: similarity(c),
+        score: cal
+          ? w.semantic * calibrate(c.semantic, cal.semanticBaseline) + w.visual * calibrate(c.visual, cal.visualBaseline)
+          : similarity(c),
+      }),
+    );
   } else {
     const semanticRank = ranks(candidates, 'semantic');
     const visualRank = ranks(candidates, 'visual');
     const k = options.rrfK;
     const best = w.semantic / (k + 1) + w.visual / (k + 1);
-    scored = candidates.map((c) => ({
-      ...c,
-      similarity: similarity(c),
-      score: (w.semantic / (k + semanticRank.get(c.entry)!) + w.visual / (k + visualRank.get(c.entry)!)) / best,
-    }));
+    scored = candidates.map((c) =>
+      scoredCopy(c, {
+        similarity: similarity(c),
+        score: (w.semantic / (k + semanticRank.get(c.entry)!) + w.visual / (k + visualRank.get(c.entry)!)) / best,
+      }),
+    );
   }
   return scored.sort((a, b) => b.score - a.score || b.similarity - a.similarity || a.entry - b.entry);
 }

@@ -1,3 +1,5 @@
+import { dotKernel } from './dots.js';
+
 /**
  * Rows of a rotated vector set stored as scalar codes of their residual from a shared centre: one float32 scale per
  * row and a signed code per coordinate, of 4, 8 or 9 bits. 9-bit codes are an 8-bit code plus a plane of one more
@@ -86,35 +88,51 @@ export function prepareQuery(codes: Pick<ResidualCodes, 'centre'>, rotated: Floa
 /** A 4-bit code from its nibble: two's complement in 4 bits. */
 const nibble = (byte: number, high: number) => (((byte >> (high * 4)) & 0xf) << 28) >> 28;
 
+/** Row r's score from its 8-bit codes' dot with the query (a 9-bit code's lost bit counts as ½). */
+const coarseScore = (codes: ResidualCodes, query: CodeQuery, r: number, codeDot: number) =>
+  query.centreDot + codes.scales[r]! * (codes.low ? 2 * codeDot + 0.5 * query.sum : codeDot);
+
 /** The dot product of the query with row r from the 8-bit codes alone (a 9-bit code's lost bit counts as ½). */
 export function coarseDot(codes: ResidualCodes, query: CodeQuery, r: number): number {
-  const { width } = codes;
   if (codes.bits === 4) return nibbleDot(codes, query, r);
-  const q = query.rotated;
-  const c = codes.codes;
-  const at = r * width;
-  let s = 0;
-  for (let j = 0; j < width; j++) s += q[j]! * c[at + j]!;
-  return query.centreDot + codes.scales[r]! * (codes.low ? 2 * s + 0.5 * query.sum : s);
+  return coarseScore(codes, query, r, dotKernel().rowDots(query.rotated, codes.codes, codes.width, r, 1)[0]!);
+}
+
+/** coarseDot of rows first … first + rows − 1, into out[0 … rows − 1]: one kernel call (8 and 9 bits). */
+export function coarseDots(codes: ResidualCodes, query: CodeQuery, first: number, rows: number, out: Float64Array): void {
+  if (codes.bits === 4) {
+    for (let i = 0; i < rows; i++) out[i] = nibbleDot(codes, query, first + i);
+    return;
+  }
+  const sums = dotKernel().rowDots(query.rotated, codes.codes, codes.width, first, rows);
+  for (let i = 0; i < rows; i++) out[i] = coarseScore(codes, query, first + i, sums[i]!);
+}
+
+/** coarseDot of the listed rows, into out[0 … rows.length − 1]. */
+export function coarseDotsAt(codes: ResidualCodes, query: CodeQuery, rows: ArrayLike<number>, out: Float64Array): void {
+  if (codes.bits === 4) {
+    for (let i = 0; i < rows.length; i++) out[i] = nibbleDot(codes, query, rows[i]!);
+    return;
+  }
+  const sums = dotKernel().rowDotsAt(query.rotated, codes.codes, codes.width, rows);
+  for (let i = 0; i < rows.length; i++) out[i] = coarseScore(codes, query, rows[i]!, sums[i]!);
+}
+
+/**
+ * Full-precision dots of the listed rows from their coarse ones (coarse[i] is row rows[i]'s, replaced in place): a
+ * 9-bit code's ninth bits replace the ½ they were counted as; other codes are already whole.
+ */
+export function refineCoarse(codes: ResidualCodes, query: CodeQuery, rows: ArrayLike<number>, coarse: Float64Array): void {
+  if (!codes.low) return;
+  const bits = dotKernel().bitDotsAt(query.rotated, codes.low, codes.width, rows);
+  for (let i = 0; i < rows.length; i++) coarse[i]! += codes.scales[rows[i]!]! * (bits[i]! - 0.5 * query.sum);
 }
 
 /** The dot product of the query with row r from every bit of its code. */
 export function refinedDot(codes: ResidualCodes, query: CodeQuery, r: number): number {
-  const { width, low } = codes;
-  if (!low) return coarseDot(codes, query, r);
-  const q = query.rotated;
-  const c = codes.codes;
-  const at = r * width;
-  let s = 0;
-  for (let j = 0; j < width; j++) s += q[j]! * c[at + j]!;
-  let bits = 0;
-  for (let b = at >> 3, end = (at + width) >> 3; b < end; b++) {
-    const byte = low[b]!;
-    if (byte === 0) continue;
-    const base = (b << 3) - at;
-    for (let k = 0; k < 8; k++) if (byte & (1 << k)) bits += q[base + k]!;
-  }
-  return query.centreDot + codes.scales[r]! * (2 * s + bits);
+  const score = Float64Array.of(coarseDot(codes, query, r));
+  refineCoarse(codes, query, [r], score);
+  return score[0]!;
 }
 
 function nibbleDot(codes: ResidualCodes, query: CodeQuery, r: number): number {

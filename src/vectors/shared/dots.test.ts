@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { dotKernel } from './dots.js';
+import { coarseDot, coarseDots, coarseDotsAt, encodeResiduals, meanRow, prepareQuery, refineCoarse, refinedDot, type CodeBits } from './quantize.js';
+import { seededRandom } from './random.js';
+
+const random = seededRandom(7);
+const randomCodes = (n: number) => Int8Array.from({ length: n }, () => Math.floor(random() * 256) - 128);
+const randomQuery = (n: number) => Float32Array.from({ length: n }, () => random() * 2 - 1);
+
+/** The reference: the dot of the query with row r in double precision. */
+function referenceDot(query: Float32Array, codes: Int8Array, width: number, r: number): number {
+  let s = 0;
+  for (let j = 0; j < width; j++) s += query[j]! * codes[r * width + j]!;
+  return s;
+}
+
+/** float32 sums of `width` products of |q| ≤ 1 and |code| ≤ 128 stay within this of the exact value. */
+const tolerance = (width: number) => width * 128 * 2 ** -20;
+
+describe('WASM int8 dot kernel', () => {
+  const kernel = dotKernel();
+
+  it('equals the reference on random codes of every width, multiples of 16 or not', () => {
+    for (const width of [1, 7, 8, 15, 16, 17, 33, 128, 130, 512]) {
+      const rows = 37;
+      const codes = randomCodes(rows * width);
+      const query = randomQuery(width);
+      const sums = Array.from(kernel.rowDots(query, codes, width, 3, rows - 5));
+      sums.forEach((s, i) => expect(Math.abs(s - referenceDot(query, codes, width, 3 + i))).toBeLessThan(tolerance(width)));
+      const picked = [30, 0, 12, 12, 36];
+      Array.from(kernel.rowDotsAt(query, codes, width, picked)).forEach((s, i) => expect(Math.abs(s - referenceDot(query, codes, width, picked[i]!))).toBeLessThan(tolerance(width)));
+    }
+  });
+
+  it('sums the query where bits are set, rows of any whole number of bytes', () => {
+    for (const width of [8, 24, 128, 512]) {
+      const rows = 21;
+      const bits = Uint8Array.from({ length: (rows * width) / 8 }, () => Math.floor(random() * 256));
+      const query = randomQuery(width);
+      const picked = [20, 0, 7, 7];
+      Array.from(kernel.bitDotsAt(query, bits, width, picked)).forEach((s, i) => {
+        let reference = 0;
+        for (let j = 0; j < width; j++) if ((bits[(picked[i]! * width + j) >> 3]! >> (j & 7)) & 1) reference += query[j]!;
+        expect(Math.abs(s - reference)).toBeLessThan(tolerance(width));
+      });
+    }
+  });
+
+  it('gives the same sums from placed codes as from copied ones, and frees them for reuse', () => {
+    const width = 512;
+    const codes = randomCodes(300 * width);
+    const query = randomQuery(width);
+    const bits = Uint8Array.from({ length: (300 * width) / 8 }, () => Math.floor(random() * 256));
+    const listed = [299, 0, 150, 150, 7];
+    // Each result is a view valid until the next call: copied out at once.
+    const sums = () => [Array.from(kernel.rowDots(query, codes, width, 0, 300)), Array.from(kernel.rowDotsAt(query, codes, width, listed)), Array.from(kernel.bitDotsAt(query, bits, width, listed))];
+    const copied = sums();
+    kernel.placeCodes(codes);
+    kernel.placeCodes(bits);
+    expect(sums()).toEqual(copied);
+    kernel.releaseCodes(bits);
+    const grown = kernel.memoryBytes();
+    kernel.releaseCodes(codes);
+    // Released memory is reused: placing a set the same size again does not grow it.
+    const again = randomCodes(300 * width);
+    kernel.placeCodes(again);
+    expect(kernel.memoryBytes()).toBe(grown);
+    expect(Array.from(kernel.rowDots(query, again, width, 10, 1))[0]).toBeCloseTo(referenceDot(query, again, width, 10), 3);
+    kernel.releaseCodes(again);
+  });
+});
+
+describe('coarse and refined dots through the kernel', () => {
+  const width = 512;
+  const rows = 64;
+  const data = Float32Array.from({ length: rows * width }, () => random() * 0.1 - 0.05);
+  const centre = meanRow(data, rows, width);
+  const query = randomQuery(width);
+
+  /** The row's score from its codes, in double precision (what the kernel's float32 sums must match). */
+  function referenceScore(bits: CodeBits, r: number, refined: boolean): number {
+    const codes = encodeResiduals(data, rows, width, centre, bits);
+    const q = prepareQuery(codes, query);
+    let s = 0;
+    for (let j = 0; j < width; j++) {
+      const at = r * width + j;
+      const code =
+        bits === 4
+          ? (((codes.codes[at >> 1]! >> ((at & 1) * 4)) & 0xf) << 28) >> 28
+          : codes.low
+            ? 2 * codes.codes[at]! + (refined ? (codes.low[at >> 3]! >> (at & 7)) & 1 : 0.5)
+            : codes.codes[at]!;
+      s += query[j]! * code;
+    }
+    return q.centreDot + codes.scales[r]! * s;
+  }
+
+  for (const bits of [4, 8, 9] as const) {
+    it(`${bits}-bit rows: one, a range and a list of rows equal the reference`, () => {
+      const codes = encodeResiduals(data, rows, width, centre, bits);
+      const q = prepareQuery(codes, query);
+      const range = new Float64Array(rows);
+      coarseDots(codes, q, 5, 40, range);
+      const listed = new Float64Array(3);
+      coarseDotsAt(codes, q, [63, 2, 40], listed);
+      const close = (a: number, b: number) => expect(Math.abs(a - b)).toBeLessThan(1e-5);
+      for (let i = 0; i < 40; i++) close(range[i]!, referenceScore(bits, 5 + i, false));
+      [63, 2, 40].forEach((r, i) => close(listed[i]!, referenceScore(bits, r, false)));
+      const refinedListed = Float64Array.from(listed);
+      refineCoarse(codes, q, [63, 2, 40], refinedListed);
+      [63, 2, 40].forEach((r, i) => close(refinedListed[i]!, referenceScore(bits, r, true)));
+      for (const r of [0, 17, 63]) {
+        close(coarseDot(codes, q, r), referenceScore(bits, r, false));
+        close(refinedDot(codes, q, r), referenceScore(bits, r, true));
+      }
+    });
+  }
+});

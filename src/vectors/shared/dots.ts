@@ -1,0 +1,225 @@
+import { DOTS_WASM_BASE64 } from './wasm/dots-wasm.js';
+
+/**
+ * Dot products of a float32 query with rows of int8 codes, computed by a WASM SIMD128 kernel (wasm/dots.wat): the
+ * scans of the compact index (router centroids, inverted lists, second-signal rows), the same in Node and the page.
+ *
+ * Codes reach WASM memory in one of two ways. Code sets read again and again (the router's centroids, a loaded
+ * cell's codes) are placed there once (`placeCodes`) and read in place, listed rows included; they are freed by
+ * `releaseCodes` (a cell evicted from its store) or, failing that, once their JS array is garbage collected.
+ * Anything else is copied per call into a scratch block, with the query and the results.
+ */
+export interface DotKernel {
+  /** Σ_j query[j] · codes[r·width + j] for rows first … first + rows − 1; a view valid until the next call. */
+  rowDots(query: Float32Array, codes: Int8Array, width: number, first: number, rows: number): Float32Array;
+  /** The same for the listed rows, in their order. */
+  rowDotsAt(query: Float32Array, codes: Int8Array, width: number, rows: ArrayLike<number>): Float32Array;
+  /** Σ_j query[j] · (bit j of row r) for the listed rows, rows of `width` bits (LSB first); a view as above. */
+  bitDotsAt(query: Float32Array, bits: Uint8Array, width: number, rows: ArrayLike<number>): Float32Array;
+  /** Copies a code set (or bit rows) into WASM memory once, so later scans read it in place (no-op when already there). */
+  placeCodes(codes: Int8Array | Uint8Array): void;
+  releaseCodes(codes: Int8Array | Uint8Array): void;
+  /** WASM memory in bytes (it grows, and never shrinks, to the most ever held at once). */
+  memoryBytes(): number;
+}
+
+const ALIGN = 16;
+const PAGE = 65_536;
+
+interface Block {
+  at: number;
+  size: number;
+}
+
+/** First-fit allocation of WASM memory in 16-byte-aligned blocks; freed blocks are merged with free neighbours. */
+class Heap {
+  /** Free blocks below `top`, by address. */
+  private readonly free: Block[] = [];
+  private top = 0;
+
+  constructor(private readonly memory: WebAssembly.Memory) {}
+
+  alloc(bytes: number): number {
+    const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
+    const fit = this.free.findIndex((b) => b.size >= size);
+    if (fit >= 0) {
+      const block = this.free[fit]!;
+      const at = block.at;
+      if (block.size === size) this.free.splice(fit, 1);
+      else Object.assign(block, { at: at + size, size: block.size - size });
+      return at;
+    }
+    const at = this.top;
+    this.top += size;
+    const short = this.top - this.memory.buffer.byteLength;
+    if (short > 0) this.memory.grow(Math.ceil(short / PAGE));
+    return at;
+  }
+
+  release(at: number, bytes: number): void {
+    const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
+    let i = this.free.findIndex((b) => b.at > at);
+    if (i < 0) i = this.free.length;
+    this.free.splice(i, 0, { at, size });
+    const next = this.free[i + 1];
+    if (next && at + size === next.at) {
+      this.free[i]!.size += next.size;
+      this.free.splice(i + 1, 1);
+    }
+    const previous = this.free[i - 1];
+    if (previous && previous.at + previous.size === at) {
+      previous.size += this.free[i]!.size;
+      this.free.splice(i, 1);
+      i--;
+    }
+    const last = this.free[this.free.length - 1];
+    if (last && last.at + last.size === this.top) {
+      this.top = last.at;
+      this.free.pop();
+    }
+  }
+}
+
+function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+function createDotKernel(): DotKernel {
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(DOTS_WASM_BASE64)));
+  const memory = instance.exports.memory as WebAssembly.Memory;
+  /** (query, rows, width, count, out): `count` rows one after another from `rows`. */
+  type Kernel = (query: number, rows: number, width: number, count: number, out: number) => void;
+  /** (query, rows, width, at, count, out): the rows numbered by the `count` uint32 at `at`, of the set at `rows`. */
+  type ListedKernel = (query: number, rows: number, width: number, at: number, count: number, out: number) => void;
+  const dots = instance.exports.dots as Kernel;
+  const dotsAt = instance.exports.dots_at as ListedKernel;
+  const bitTable = instance.exports.bit_table as (query: number, width: number, table: number) => void;
+  const bitDotsAt = instance.exports.bit_dots_at as ListedKernel;
+  const heap = new Heap(memory);
+  const placed = new WeakMap<Int8Array | Uint8Array, Block>();
+  const collected = new FinalizationRegistry<Block>((block) => heap.release(block.at, block.size));
+  let scratch: Block = { at: heap.alloc(PAGE), size: PAGE };
+
+  /** A scratch block of at least `bytes` (its content is not kept when it has to grow). */
+  const scratchOf = (bytes: number): number => {
+    if (bytes > scratch.size) {
+      heap.release(scratch.at, scratch.size);
+      const size = Math.max(bytes, 2 * scratch.size);
+      scratch = { at: heap.alloc(size), size };
+    }
+    return scratch.at;
+  };
+
+  // Views of the whole memory, made again after it grows (growing detaches the buffer they view).
+  let bytes = new Uint8Array(memory.buffer);
+  let floats = new Float32Array(memory.buffer);
+  let words = new Uint32Array(memory.buffer);
+  const refreshViews = () => {
+    if (bytes.buffer === memory.buffer) return;
+    bytes = new Uint8Array(memory.buffer);
+    floats = new Float32Array(memory.buffer);
+    words = new Uint32Array(memory.buffer);
+  };
+  const roundUp = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
+
+  /** Lays out the query, room for `count` results and `extra` bytes in scratch: [query, out, extra]. */
+  const layout = (query: Float32Array, count: number, extra: number) => {
+    const width = query.length;
+    const base = scratchOf(roundUp(width * 4) + roundUp(count * 4) + extra);
+    refreshViews();
+    floats.set(query, base >> 2);
+    const out = base + roundUp(width * 4);
+    return { base, out, extra: out + roundUp(count * 4) };
+  };
+  const results = (out: number, count: number) => floats.subarray(out >> 2, (out >> 2) + count);
+
+  /** Rows first … first + count − 1 of a set, `rowBytes` each: in place when placed, else copied into scratch. */
+  const rangeOf = (kernel: Kernel, query: Float32Array, data: Int8Array | Uint8Array, rowBytes: number, first: number, count: number) => {
+    const home = placed.get(data);
+    const at = layout(query, count, home ? 0 : count * rowBytes);
+    if (!home) bytes.set(bytesOf(data).subarray(first * rowBytes, (first + count) * rowBytes), at.extra);
+    kernel(at.base, home ? home.at + first * rowBytes : at.extra, query.length, count, at.out);
+    return results(at.out, count);
+  };
+
+  /** The listed rows of a set: read in place by their numbers when placed, else copied one after another. */
+  const listedOf = (kernel: Kernel, listed: ListedKernel, query: Float32Array, data: Int8Array | Uint8Array, rowBytes: number, rows: ArrayLike<number>) => {
+    const count = rows.length;
+    const home = placed.get(data);
+    const at = layout(query, count, home ? count * 4 : count * rowBytes);
+    if (home) {
+      for (let i = 0; i < count; i++) words[(at.extra >> 2) + i] = rows[i]!;
+      listed(at.base, home.at, query.length, at.extra, count, at.out);
+    } else {
+      const source = bytesOf(data);
+      for (let i = 0; i < count; i++) bytes.set(source.subarray(rows[i]! * rowBytes, (rows[i]! + 1) * rowBytes), at.extra + i * rowBytes);
+      kernel(at.base, at.extra, query.length, count, at.out);
+    }
+    return results(at.out, count);
+  };
+  const bytesOf = (a: Int8Array | Uint8Array) => (a instanceof Uint8Array ? a : new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  const checkWidth = (query: Float32Array, width: number, bits: boolean) => {
+    if (query.length !== width) throw new RangeError(`a ${query.length}-wide query for rows ${width} wide`);
+    if (bits && width % 8 !== 0) throw new RangeError(`bit rows of width ${width} are not whole bytes`);
+  };
+
+  return {
+    rowDots(query, codes, width, first, rows) {
+      checkWidth(query, width, false);
+      return rangeOf(dots, query, codes, width, first, rows);
+    },
+    rowDotsAt(query, codes, width, rows) {
+      checkWidth(query, width, false);
+      return listedOf(dots, dotsAt, query, codes, width, rows);
+    },
+    bitDotsAt(query, bits, width, rows) {
+      checkWidth(query, width, true);
+      // The query's sum for every value of every byte of bits first (width/8 × 256 floats), then a lookup a byte.
+      const count = rows.length;
+      const rowBytes = width / 8;
+      const tableBytes = rowBytes * 1024;
+      const home = placed.get(bits);
+      const at = layout(query, count, tableBytes + roundUp(count * 4) + (home ? 0 : count * rowBytes));
+      const listed = at.extra + tableBytes;
+      const copied = listed + roundUp(count * 4);
+      bitTable(at.base, width, at.extra);
+      if (home) {
+        for (let i = 0; i < count; i++) words[(listed >> 2) + i] = rows[i]!;
+      } else {
+        for (let i = 0; i < count; i++) {
+          bytes.set(bits.subarray(rows[i]! * rowBytes, (rows[i]! + 1) * rowBytes), copied + i * rowBytes);
+          words[(listed >> 2) + i] = i;
+        }
+      }
+      bitDotsAt(at.extra, home ? home.at : copied, width, listed, count, at.out);
+      return results(at.out, count);
+    },
+    placeCodes(codes) {
+      if (placed.has(codes)) return;
+      const block = { at: heap.alloc(codes.byteLength), size: codes.byteLength };
+      refreshViews();
+      bytes.set(bytesOf(codes), block.at);
+      placed.set(codes, block);
+      collected.register(codes, block, codes);
+    },
+    releaseCodes(codes) {
+      const block = placed.get(codes);
+      if (!block) return;
+      placed.delete(codes);
+      collected.unregister(codes);
+      heap.release(block.at, block.size);
+    },
+    memoryBytes: () => memory.buffer.byteLength,
+  };
+}
+
+let kernel: DotKernel | null = null;
+
+/** The one kernel of this thread (instantiated on first use: a few kilobytes, compiled synchronously). */
+export function dotKernel(): DotKernel {
+  kernel ??= createDotKernel();
+  return kernel;
+}
