@@ -47,7 +47,7 @@ describe('catalog likeness', () => {
     const at = (deg: number) => normalize([Math.cos((deg * Math.PI) / 180), Math.sin((deg * Math.PI) / 180), 0]);
     const twins = (deg: number, gap: number) => [at(deg), at(deg + gap)];
     const vectors = [...twins(0, 10), ...twins(90, 20), ...twins(180, 30)].map((v, i) => (i >= 4 ? normalize([v[0]!, v[1]!, 0.0]) : v));
-    const stats = measureCatalogLikeness(vectors, 7, 100);
+    const stats = measureCatalogLikeness(vectors.length, (i) => vectors[i]!, 7, 100);
     expect(stats.sampled).toBe(6);
     // Nearest similarities: cos 10° ×2, cos 20° ×2, cos 30° ×2 → median cos 20°, 5th percentile near cos 30°.
     expect(stats.typical).toBeCloseTo(Math.cos((20 * Math.PI) / 180), 6);

@@ -5,10 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { measureCompact } from '../src/bench/node/scale.js';
 import { decodeCell } from '../src/artifacts/shared/cells.js';
 import type { Progress } from '../src/common/shared/progress.js';
+import type { CompactManifest } from '../src/artifacts/shared/compact.js';
+import { SEED } from '../src/index/node/build.js';
 import { buildCompactCatalog } from '../src/index/node/compact-build.js';
 import { ScaleCatalog } from '../src/index/node/scale-catalog.js';
 import { TEST_ARTIFACTS_DIR, TEST_CATALOG_DIR } from '../src/index/node/sample-index.js';
 import { openCompactDir } from '../src/search/node/compact.js';
+import { measureCatalogLikeness } from '../src/search/shared/likeness.js';
 import { searchCatalog, searchCatalogByText } from '../src/search/shared/policy.js';
 import { dot } from '../src/vectors/shared/vector.js';
 
@@ -70,6 +73,21 @@ describe('scale catalogs in the compact layout (real vectors of the 288-product 
     expect(measured.ann_recall_at_10).toBeGreaterThanOrEqual(0.97);
     expect(measured.photo_recall_at_10).toBeGreaterThanOrEqual(0.97);
     expect(measured.words_recall_at_10).toBeGreaterThanOrEqual(0.97);
+  });
+
+  it('measures its own catalog likeness: the base index’s for the same products, higher with each product’s flipped twin', async () => {
+    const base = catalog.baseManifest.calibration.catalogLikeness;
+    // The 'real' build above holds the base index's products: the same sample, vectors as the base index stores them.
+    const same = JSON.parse(readFileSync(join(work, 'real', 'manifest.json'), 'utf8')) as CompactManifest;
+    expect(same.calibration.catalogLikeness.sampled).toBe(base.sampled);
+    expect(same.calibration.catalogLikeness.typical).toBeCloseTo(base.typical, 2);
+    expect(same.calibration.catalogLikeness.low).toBeCloseTo(base.low, 2);
+    const twins = await buildCompactCatalog(catalog, { size: realRows, realRows, outDir: join(work, 'twins'), progress: quiet, ...SMALL });
+    const own = twins.manifest.calibration.catalogLikeness;
+    expect(own).toEqual(measureCatalogLikeness(realRows, (i) => catalog.row(i, realRows).semantic, SEED));
+    expect(own.typical).toBeGreaterThan(base.typical + 0.005);
+    // The other calibration figures (similarities of unrelated products) are the base index's.
+    expect({ ...twins.manifest.calibration, catalogLikeness: base }).toEqual(catalog.baseManifest.calibration);
   });
 
   it('loads only the cells a search needs, and evicts the least recently used under its budget', async () => {

@@ -88,7 +88,8 @@ export class BuildError extends Error {
 }
 
 const CALIBRATION_PAIRS = 20_000;
-const SEED = 20261123;
+/** Seeds the build's samples (calibration pairs, likeness, gate photos); the compact build samples likeness with it too. */
+export const SEED = 20261123;
 
 /**
  * A catalog folder → a verified artifact set, in the steps below: plan (configuration, model checksums), scan
@@ -400,7 +401,7 @@ function arrangeEntries(plan: BuildPlan, embedded: readonly EmbeddedImage[], des
       visualBaseline: baseline(visuals, visuals, SEED),
       textPhotoBaseline: baseline(productTexts, originals, SEED),
       textTextBaseline: baseline(productTexts, productTexts, SEED),
-      catalogLikeness: measureCatalogLikeness(originals, SEED),
+      catalogLikeness: measureCatalogLikeness(originals.length, (i) => originals[i]!, SEED),
     },
   };
 }

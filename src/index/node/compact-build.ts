@@ -13,6 +13,8 @@ import { principalSubspace, projectOnto, type PrincipalSubspace } from '../../ve
 import { decodeRow, encodeResiduals, meanRow } from '../../vectors/shared/quantize.js';
 import { sampleIndices } from '../../vectors/shared/random.js';
 import { RandomRotation } from '../../vectors/shared/rotation.js';
+import { measureCatalogLikeness } from '../../search/shared/likeness.js';
+import { SEED } from './build.js';
 import { publish } from './publish.js';
 import type { ScaleCatalog } from './scale-catalog.js';
 
@@ -151,6 +153,9 @@ export async function buildCompactCatalog(
   await writeFile(join(work, promptsFile.path), await readFile(join(baseDir, promptsFile.path)));
   files.push(promptsFile);
 
+  progress.line(`measuring the catalog's likeness: 500 sampled products against all ${size.toLocaleString('en-US')}`);
+  // The nearest-neighbour yardstick is this catalog's own: variants of a product sit closer than the base's products.
+  const catalogLikeness = measureCatalogLikeness(size, (i) => catalog.row(i, realRows).semantic, SEED);
   const buildId = sha256Hex([...files].sort((a, b) => (a.path < b.path ? -1 : 1)).map((f) => `${f.path} ${f.sha256}`).join('\n')).slice(0, 16);
   const manifest: CompactManifest = {
     format: COMPACT_FORMAT,
@@ -167,7 +172,7 @@ export async function buildCompactCatalog(
     cells,
     categories: categoryRecords,
     prompts: base.prompts,
-    calibration: base.calibration,
+    calibration: { ...base.calibration, catalogLikeness },
     search: base.search,
     framing: base.index.framing,
     exactBelow,

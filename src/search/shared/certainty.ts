@@ -5,7 +5,7 @@ import { readCategory } from './classify.js';
 import type { FusionWeights } from './fusion.js';
 import { likenessOf } from './likeness.js';
 import type { CategoryGuess } from './response.js';
-import type { CatalogSource } from './source.js';
+import type { CatalogSource, Neighbour, SourceCandidate } from './source.js';
 
 /** Likeness is clipped to this range before it enters the confidence model: beyond it, a photo is no more (un)like. */
 const LIKENESS_RANGE = [-5, 2] as const;
@@ -53,23 +53,27 @@ export async function assessPhoto(
   query: { readonly semantic: Float32Array; readonly visual: Float32Array },
   config: SearchConfig,
 ): Promise<PhotoAssessment> {
-  const nearest = await source.candidates({
+  // One whole-catalog lookup serves every reading: enough nearest products for the votes of either kind of photo
+  // (which kind is known only from the nearest one), each with both similarities for the near-identical rule.
+  const votes = Math.max(config.neighborVotes, config.shopperPhotos?.neighborVotes ?? 0);
+  const found = await source.candidates({
     scope: null,
     probe: query.semantic,
-    limit: config.neighborVotes,
+    limit: votes * source.info.entriesPerProduct,
     second: { space: 'visual', vector: query.visual },
   });
-  // The closest product by both signals (the near-identical rule), and the highest semantic similarity (likeness).
+  // Best first (an exact scope returns its entries in row order), ties by entry as the exact scan orders them.
+  const nearest = [...found].sort((a, b) => b.semantic - a.semantic || a.entry - b.entry);
+  // The closest of the nearest entries by both signals (the near-identical rule), and the highest semantic similarity (likeness).
   let closest: { product: Product; similarity: number } | null = null;
-  let nearestSemantic = -1;
-  for (const c of nearest) {
-    nearestSemantic = Math.max(nearestSemantic, c.semantic);
+  for (const c of nearest.slice(0, config.neighborVotes)) {
     const similarity = (c.semantic + c.visual) / 2;
     if (closest === null || similarity > closest.similarity) closest = { product: c.product, similarity };
   }
-  const likeness = likenessOf(nearestSemantic, source.info.calibration.catalogLikeness);
+  const likeness = likenessOf(nearest[0]?.semantic ?? -1, source.info.calibration.catalogLikeness);
   const shopper = config.shopperPhotos !== null && likeness < 0 ? config.shopperPhotos : null;
-  const reading = await readCategory(source, query.semantic, shopper ?? config);
+  const readAs = shopper ?? config;
+  const reading = readCategory(source.info, query.semantic, votersOf(nearest, readAs.neighborVotes), readAs);
 
   if (closest !== null && config.nearIdenticalSimilarity !== null && closest.similarity >= config.nearIdenticalSimilarity) {
     const category = closest.product.category;
@@ -85,4 +89,17 @@ export async function assessPhoto(
   const features: ConfidenceFeatures = { topShare: top.confidence, likeness, agreement: agrees ? 1 : 0 };
   const confidence = config.confidenceModel ? calibratedConfidence(config.confidenceModel, features) : top.confidence;
   return { guesses: reading.guesses, confidence, catalogLike: shopper === null, weights: shopper?.weights ?? config.weights, features };
+}
+
+/** The first `products` products of entries ordered best first, one vote each (augmented copies count once). */
+function votersOf(nearest: readonly SourceCandidate[], products: number): Neighbour[] {
+  const seen = new Set<string>();
+  const voters: Neighbour[] = [];
+  for (const c of nearest) {
+    if (voters.length >= products) break;
+    if (seen.has(c.product.id)) continue;
+    seen.add(c.product.id);
+    voters.push({ category: c.product.category, score: c.semantic });
+  }
+  return voters;
 }

@@ -1,6 +1,6 @@
 import { categoryKey } from '../../catalog/shared/taxonomy.js';
 import { dot, softmax, type Matrix } from '../../vectors/shared/vector.js';
-import type { CatalogSource } from './source.js';
+import type { CatalogInfo, CatalogSource, Neighbour } from './source.js';
 import type { SearchConfig } from '../../artifacts/shared/config.js';
 import type { CategoryGuess } from './response.js';
 
@@ -31,22 +31,26 @@ export async function predictCategory(
   semantic: Float32Array,
   config: Pick<SearchConfig, 'zeroShotWeight' | 'neighborVotes' | 'neighborTemperature'>,
 ): Promise<CategoryGuess[]> {
-  return (await readCategory(source, semantic, config)).guesses;
+  const voters = await source.neighbours(semantic, config.neighborVotes);
+  return readCategory(source.info, semantic, voters, config).guesses;
 }
 
-/** predictCategory, with what the prompts and the neighbours would have said alone. */
-export async function readCategory(
-  source: CatalogSource,
+/**
+ * predictCategory with the voters given (the photo's nearest products, best first, one each), and what the prompts
+ * and the neighbours would have said alone.
+ */
+export function readCategory(
+  info: CatalogInfo,
   semantic: Float32Array,
-  config: Pick<SearchConfig, 'zeroShotWeight' | 'neighborVotes' | 'neighborTemperature'>,
-): Promise<CategoryReading> {
-  const { prompts, logitScale, categories } = source.info;
+  voters: readonly Neighbour[],
+  config: Pick<SearchConfig, 'zeroShotWeight' | 'neighborTemperature'>,
+): CategoryReading {
+  const { prompts, logitScale, categories } = info;
   const labels = prompts.categories;
   const zs = zeroShot(semantic, prompts.vectors, logitScale);
   const inCatalog = labels.map((c) => categories.has(categoryKey(c)));
   const labelIndex = new Map(labels.map((c, i) => [categoryKey(c), i]));
 
-  const voters = await source.neighbours(semantic, config.neighborVotes);
   const votes = new Array<number>(labels.length).fill(0);
   const weights = softmax(voters.map((v) => v.score * config.neighborTemperature));
   voters.forEach((voter, i) => {

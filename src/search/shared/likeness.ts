@@ -12,14 +12,19 @@ const LIKENESS_SAMPLE = 500;
  * The catalog's own nearest-neighbour similarities (leave one out: a product against every other one), over a seeded
  * sample of products: the yardstick a query photo's nearest product is held against. Studio shots of one shop sit
  * close to each other (the demo catalog's median is about 0.98); a shopper's photo of a T-shirt on a bed does not.
+ * `rowAt(i)` gives product i's semantic vector: the rows are read once each, so a catalog need not fit in memory.
  */
-export function measureCatalogLikeness(vectors: readonly Float32Array[], seed: number, sample = LIKENESS_SAMPLE): CatalogLikeness {
-  if (vectors.length < 2) return { sampled: 0, low: 0, typical: 1 };
-  const nearest = sampleIndices(vectors.length, sample, seed).map((i) => {
-    let best = -Infinity;
-    for (let j = 0; j < vectors.length; j++) if (j !== i) best = Math.max(best, dot(vectors[i]!, vectors[j]!));
-    return best;
-  });
+export function measureCatalogLikeness(count: number, rowAt: (i: number) => Float32Array, seed: number, sample = LIKENESS_SAMPLE): CatalogLikeness {
+  if (count < 2) return { sampled: 0, low: 0, typical: 1 };
+  const sampled = sampleIndices(count, sample, seed);
+  const probes = sampled.map((i) => rowAt(i));
+  const nearest = sampled.map(() => -Infinity);
+  for (let j = 0; j < count; j++) {
+    const row = rowAt(j);
+    sampled.forEach((i, s) => {
+      if (i !== j) nearest[s] = Math.max(nearest[s]!, dot(probes[s]!, row));
+    });
+  }
   return { sampled: nearest.length, low: percentile(nearest, 5), typical: percentile(nearest, 50) };
 }
 

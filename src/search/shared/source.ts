@@ -13,7 +13,10 @@ import type { Candidate } from './fusion.js';
  */
 export interface CatalogSource {
   readonly info: CatalogInfo;
-  /** The `products` nearest products to a semantic vector in the whole catalog, one entry each, best first. */
+  /**
+   * The `products` nearest products to a semantic vector in the whole catalog, one entry each, best first: a text
+   * query's category votes (a photo's come from its whole-catalog candidates, which also carry the visual similarity).
+   */
   neighbours(semantic: Float32Array, products: number): Promise<Neighbour[]>;
   /** A scope's candidates for a query, each with its product and both similarities. */
   candidates(query: CandidateQuery): Promise<SourceCandidate[]>;
