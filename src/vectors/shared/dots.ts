@@ -4,9 +4,10 @@ import { DOTS_WASM_BASE64 } from './wasm/dots-wasm.js';
  * Dot products of a float32 query with rows of int8 codes, computed by a WASM SIMD128 kernel (wasm/dots.wat): the
  * scans of the compact index (router centroids, inverted lists, second-signal rows), the same in Node and the page.
  *
- * Codes reach WASM memory in one of two ways. Code sets read again and again (the router's centroids, a loaded
- * cell's codes) are placed there once (`placeCodes`) and read in place, listed rows included; they are freed by
- * `releaseCodes` (a cell evicted from its store) or, failing that, once their JS array is garbage collected.
+ * Codes reach WASM memory in one of two ways. Code sets read again and again (the router's centroids, the codes
+ * of a cell its store holds) are placed there once (`placeCodes`) and read in place, listed rows included; they
+ * are freed by `releaseCodes` (a cell evicted from its store) or, failing that, once their JS array is garbage
+ * collected.
  * Anything else is copied per call into a scratch block, with the query and the results.
  */
 export interface DotKernel {
