@@ -186,7 +186,7 @@ export function compactSource(manifest: CompactManifest, router: RouterContent, 
         const cell = loaded[h.cell]!;
         return {
           entry: cell.entries[h.row]!,
-          product: productOf(cell.products[h.row]!, manifest.cells[used[h.cell]!]!.category),
+          product: productAt(cell, h.row, manifest.cells[used[h.cell]!]!.category),
           semantic: h.score,
           visual: secondScores[i]!,
         };
@@ -199,6 +199,13 @@ function sameVector(a: Float32Array, b: Float32Array): boolean {
   if (a.length !== b.length) return false;
   for (let j = 0; j < a.length; j++) if (a[j] !== b[j]) return false;
   return true;
+}
+
+/** Product records made once per held cell row (they are read-only), not once per search that returns them. */
+const madeProducts = new WeakMap<CellContent, Product[]>();
+function productAt(cell: CellContent, row: number, category: string): Product {
+  const made = madeProducts.get(cell) ?? madeProducts.set(cell, []).get(cell)!;
+  return (made[row] ??= productOf(cell.products[row]!, category));
 }
 
 /** A cell's product record as the policy and the page know products; a compact catalog is labelled, so category = label. */
