@@ -13,6 +13,7 @@ import { TEST_ARTIFACTS_DIR, TEST_CATALOG_DIR } from '../src/index/node/sample-i
 import { openCompactDir } from '../src/search/node/compact.js';
 import { measureCatalogLikeness } from '../src/search/shared/likeness.js';
 import { searchCatalog, searchCatalogByText } from '../src/search/shared/policy.js';
+import { dotKernel } from '../src/vectors/shared/dots.js';
 import { dot } from '../src/vectors/shared/vector.js';
 
 const quiet: Progress = { line: () => undefined, count: () => undefined, file: () => undefined, warn: () => undefined };
@@ -108,6 +109,17 @@ describe('scale catalogs in the compact layout (real vectors of the 288-product 
     expect(stats.evictions).toBe(stats.loads - 1);
     const words = await searchCatalogByText(opened.source, { text: 'name', vector: query.text });
     expect(words.results.length).toBeGreaterThan(0);
+  });
+
+  it('keeps the scan kernel\'s memory to the cells held: evicted cells\' codes are released and their room reused', async () => {
+    const out = join(work, 'real');
+    const query = catalog.row(catalog.baseCount + 5, realRows);
+    const opened = await openCompactDir(out, 0);
+    const first = await searchCatalog(opened.source, query);
+    const memory = dotKernel().memoryBytes();
+    for (let i = 0; i < 10; i++) expect((await searchCatalog(opened.source, query)).results).toEqual(first.results);
+    expect(opened.store.stats().loads).toBeGreaterThan(10);
+    expect(dotKernel().memoryBytes()).toBe(memory);
   });
 
   it('resumes an interrupted build from the cells it finished, to the same build', async () => {

@@ -29,7 +29,8 @@ export interface CellCacheStats {
 
 /**
  * Decoded cells held in memory under a byte budget (the files' sizes), least recently used evicted first; the
- * cell just loaded always stays, even alone over the budget.
+ * cell just loaded always stays, even alone over the budget. A held cell's codes are also in the scan kernel's
+ * WASM memory (about as many bytes again), released on eviction.
  */
 export class LruCellStore implements CellStore {
   private readonly held = new Map<number, { cell: Promise<CellContent>; bytes: number }>();
@@ -53,6 +54,9 @@ export class LruCellStore implements CellStore {
     this.loads++;
     const entry = { cell: this.load(index), bytes: this.sizeOf(index) };
     entry.cell.catch(() => this.held.delete(index));
+    // While held, its codes stay in the scan kernel's memory: placed when it arrives, unless evicted by then (a
+    // search still holding an evicted cell scans copies of its rows).
+    void entry.cell.then((cell) => this.held.get(index) === entry && codeSets(cell).forEach((codes) => dotKernel().placeCodes(codes)), () => {});
     this.held.set(index, entry);
     let total = [...this.held.values()].reduce((n, e) => n + e.bytes, 0);
     for (const [key, e] of this.held) {
@@ -156,8 +160,6 @@ function compactSource(manifest: CompactManifest, router: RouterContent, promptV
     const rotated = rotatedProbe(probe);
     const used = [...new Set(lists.map((l) => l.cell))];
     const loaded = await Promise.all(used.map((c) => store.cell(c)));
-    // A cell's codes stay in the kernel's memory while the cell is held (the store releases them on eviction).
-    for (const cell of loaded) for (const codes of codeSets(cell)) kernel.placeCodes(codes);
     const local = lists.map((l) => ({ cell: used.indexOf(l.cell), list: l.list }));
     const rows = local.reduce((n, l) => n + loaded[l.cell]!.listStarts[l.list + 1]! - loaded[l.cell]!.listStarts[l.list]!, 0);
     const hits = scanLists(loaded, local, rotated, Math.max(shortlist, 2 * wanted), Math.min(wanted, rows));
@@ -193,7 +195,7 @@ function compactSource(manifest: CompactManifest, router: RouterContent, promptV
         const cell = loaded[h.cell]!;
         return {
           entry: cell.entries[h.row]!,
-          product: productOf(cell.products[h.row]!, manifest.cells[used[h.cell]!]!.category),
+          product: productAt(cell, h.row, manifest.cells[used[h.cell]!]!.category),
           semantic: h.score,
           visual: secondScores[i]!,
         };
@@ -206,6 +208,13 @@ function sameVector(a: Float32Array, b: Float32Array): boolean {
   if (a.length !== b.length) return false;
   for (let j = 0; j < a.length; j++) if (a[j] !== b[j]) return false;
   return true;
+}
+
+/** Product records made once per held cell row (they are read-only), not once per search that returns them. */
+const madeProducts = new WeakMap<CellContent, Product[]>();
+function productAt(cell: CellContent, row: number, category: string): Product {
+  const made = madeProducts.get(cell) ?? madeProducts.set(cell, []).get(cell)!;
+  return (made[row] ??= productOf(cell.products[row]!, category));
 }
 
 /** A cell's product record as the policy and the page know products; a compact catalog is labelled, so category = label. */

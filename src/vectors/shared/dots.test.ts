@@ -20,16 +20,31 @@ const tolerance = (width: number) => width * 128 * 2 ** -20;
 describe('WASM int8 dot kernel', () => {
   const kernel = dotKernel();
 
-  it('equals the reference on random codes of every width, multiples of 16 or not', () => {
-    for (const width of [1, 7, 8, 15, 16, 17, 33, 128, 130, 512]) {
+  it('equals the reference on random codes of every width, multiples of 16 or not, to the query\'s float32 rounding', () => {
+    for (const width of [1, 7, 8, 15, 16, 17, 33, 128, 130, 512, 2048]) {
       const rows = 37;
       const codes = randomCodes(rows * width);
       const query = randomQuery(width);
+      // Integer sums: the only error is the query's rounding to at least 24 bits of its largest coordinate.
+      const within = width * 128 * 2 ** -24;
       const sums = Array.from(kernel.rowDots(query, codes, width, 3, rows - 5));
-      sums.forEach((s, i) => expect(Math.abs(s - referenceDot(query, codes, width, 3 + i))).toBeLessThan(tolerance(width)));
+      sums.forEach((s, i) => expect(Math.abs(s - referenceDot(query, codes, width, 3 + i))).toBeLessThan(within));
       const picked = [30, 0, 12, 12, 36];
-      Array.from(kernel.rowDotsAt(query, codes, width, picked)).forEach((s, i) => expect(Math.abs(s - referenceDot(query, codes, width, picked[i]!))).toBeLessThan(tolerance(width)));
+      Array.from(kernel.rowDotsAt(query, codes, width, picked)).forEach((s, i) => expect(Math.abs(s - referenceDot(query, codes, width, picked[i]!))).toBeLessThan(within));
     }
+  });
+
+  it('refuses rows too wide for exact 32-bit sums at float32 precision', () => {
+    expect(() => kernel.rowDots(randomQuery(4096), randomCodes(4096), 4096, 0, 1)).toThrow(RangeError);
+  });
+
+  it('gives extreme codes and coordinates without overflow', () => {
+    const width = 512;
+    const codes = new Int8Array(width).fill(-128);
+    const query = new Float32Array(width).fill(-1);
+    expect(kernel.rowDots(query, codes, width, 0, 1)[0]).toBeCloseTo(128 * width, 6);
+    query.fill(1);
+    expect(kernel.rowDots(query, codes, width, 0, 1)[0]).toBeCloseTo(-128 * width, 6);
   });
 
   it('sums the query where bits are set, rows of any whole number of bytes', () => {

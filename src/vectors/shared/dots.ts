@@ -1,19 +1,21 @@
 import { DOTS_WASM_BASE64 } from './wasm/dots-wasm.js';
 
 /**
- * Dot products of a float32 query with rows of int8 codes, computed by a WASM SIMD128 kernel (wasm/dots.wat): the
- * scans of the compact index (router centroids, inverted lists, second-signal rows), the same in Node and the page.
+ * Dot products of a float32 query with rows of int8 codes (summed exactly in integers, the query rounded to at
+ * least float32's precision) and with rows of bits, computed by WASM SIMD128 kernels (wasm/dots.wat): the scans of
+ * the compact index (router centroids, inverted lists, second-signal rows, the 9-bit re-rank), the same in Node and
+ * the page.
  *
- * Codes reach WASM memory in one of two ways. Code sets read again and again (the router's centroids, a loaded
- * cell's codes) are placed there once (`placeCodes`) and read in place, listed rows included; they are freed by
- * `releaseCodes` (a cell evicted from its store) or, failing that, once their JS array is garbage collected.
- * Anything else is copied per call into a scratch block, with the query and the results.
+ * Codes reach WASM memory in one of two ways. Code sets read again and again (the router's centroids, the codes
+ * of a cell its store holds) are placed there once (`placeCodes`) and read in place, listed rows included; they
+ * are freed by `releaseCodes` (a cell evicted from its store) or, failing that, once their JS array is garbage
+ * collected. Anything else is copied per call into a scratch block, with the results.
  */
 export interface DotKernel {
   /** Σ_j query[j] · codes[r·width + j] for rows first … first + rows − 1; a view valid until the next call. */
-  rowDots(query: Float32Array, codes: Int8Array, width: number, first: number, rows: number): Float32Array;
+  rowDots(query: Float32Array, codes: Int8Array, width: number, first: number, rows: number): Float64Array;
   /** The same for the listed rows, in their order. */
-  rowDotsAt(query: Float32Array, codes: Int8Array, width: number, rows: ArrayLike<number>): Float32Array;
+  rowDotsAt(query: Float32Array, codes: Int8Array, width: number, rows: ArrayLike<number>): Float64Array;
   /** Σ_j query[j] · (bit j of row r) for the listed rows, rows of `width` bits (LSB first); a view as above. */
   bitDotsAt(query: Float32Array, bits: Uint8Array, width: number, rows: ArrayLike<number>): Float32Array;
   /** Copies a code set (or bit rows) into WASM memory once, so later scans read it in place (no-op when already there). */
@@ -80,6 +82,12 @@ class Heap {
   }
 }
 
+function sameValues(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let j = 0; j < a.length; j++) if (a[j] !== b[j]) return false;
+  return true;
+}
+
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const binary = atob(text);
   const bytes = new Uint8Array(binary.length);
@@ -90,14 +98,14 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
 function createDotKernel(): DotKernel {
   const instance = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(DOTS_WASM_BASE64)));
   const memory = instance.exports.memory as WebAssembly.Memory;
-  /** (query, rows, width, count, out): `count` rows one after another from `rows`. */
-  type Kernel = (query: number, rows: number, width: number, count: number, out: number) => void;
-  /** (query, rows, width, at, count, out): the rows numbered by the `count` uint32 at `at`, of the set at `rows`. */
-  type ListedKernel = (query: number, rows: number, width: number, at: number, count: number, out: number) => void;
+  /** (limbs, hi scale, lo scale, rows, width, count, out): `count` rows one after another from `rows`. */
+  type Kernel = (limbs: number, hiScale: number, loScale: number, rows: number, width: number, count: number, out: number) => void;
+  /** (limbs, hi scale, lo scale, rows, width, at, count, out): the rows numbered by the `count` uint32 at `at`. */
+  type ListedKernel = (limbs: number, hiScale: number, loScale: number, rows: number, width: number, at: number, count: number, out: number) => void;
   const dots = instance.exports.dots as Kernel;
   const dotsAt = instance.exports.dots_at as ListedKernel;
   const bitTable = instance.exports.bit_table as (query: number, width: number, table: number) => void;
-  const bitDotsAt = instance.exports.bit_dots_at as ListedKernel;
+  const bitDotsAt = instance.exports.bit_dots_at as (table: number, bits: number, width: number, at: number, count: number, out: number) => void;
   const heap = new Heap(memory);
   const placed = new WeakMap<Int8Array | Uint8Array, Block>();
   const collected = new FinalizationRegistry<Block>((block) => heap.release(block.at, block.size));
@@ -115,50 +123,87 @@ function createDotKernel(): DotKernel {
 
   // Views of the whole memory, made again after it grows (growing detaches the buffer they view).
   let bytes = new Uint8Array(memory.buffer);
+  let halves = new Int16Array(memory.buffer);
   let floats = new Float32Array(memory.buffer);
+  let doubles = new Float64Array(memory.buffer);
   let words = new Uint32Array(memory.buffer);
   const refreshViews = () => {
     if (bytes.buffer === memory.buffer) return;
     bytes = new Uint8Array(memory.buffer);
+    halves = new Int16Array(memory.buffer);
     floats = new Float32Array(memory.buffer);
+    doubles = new Float64Array(memory.buffer);
     words = new Uint32Array(memory.buffer);
   };
   const roundUp = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
 
-  /** Lays out the query, room for `count` results and `extra` bytes in scratch: [query, out, extra]. */
-  const layout = (query: Float32Array, count: number, extra: number) => {
+  /**
+   * The query as the integer kernel reads it, two 16-bit limbs a coordinate, hi·2^L + lo = round(query·S): L as
+   * large as keeps every 32-bit sum of `width` products with int8 codes from overflowing, S bringing the largest
+   * coordinate to 2^2L − 1, so the sums are exact and only the query's rounding to 2L bits (at least 24, as float32
+   * keeps) remains. A search scans many lists with one query: the last query's limbs stay in their own block.
+   */
+  let limbQuery = { values: new Float32Array(0), block: { at: heap.alloc(ALIGN), size: ALIGN }, hiScale: 0, loScale: 0 };
+  const limbsOf = (query: Float32Array) => {
+    if (sameValues(query, limbQuery.values)) return limbQuery;
     const width = query.length;
-    const base = scratchOf(roundUp(width * 4) + roundUp(count * 4) + extra);
+    const limbBits = Math.min(15, 23 - Math.ceil(Math.log2(Math.max(2, width))));
+    if (limbBits < 12) throw new RangeError(`rows of ${width} codes are too wide for the integer kernel`);
+    let block = limbQuery.block;
+    if (block.size < 4 * roundUp(width)) {
+      heap.release(block.at, block.size);
+      block = { at: heap.alloc(4 * roundUp(width)), size: 4 * roundUp(width) };
+    }
     refreshViews();
-    floats.set(query, base >> 2);
-    const out = base + roundUp(width * 4);
-    return { base, out, extra: out + roundUp(count * 4) };
+    let largest = 0;
+    for (let j = 0; j < width; j++) largest = Math.max(largest, Math.abs(query[j]!));
+    const scale = largest > 0 ? (2 ** (2 * limbBits) - 1) / largest : 0;
+    const hiAt = block.at >> 1;
+    const loAt = hiAt + roundUp(width);
+    for (let j = 0; j < width; j++) {
+      const value = Math.round(query[j]! * scale);
+      const hi = value >> limbBits;
+      halves[hiAt + j] = hi;
+      halves[loAt + j] = value - hi * 2 ** limbBits;
+    }
+    limbQuery = { values: query.slice(), block, hiScale: scale > 0 ? 2 ** limbBits / scale : 0, loScale: scale > 0 ? 1 / scale : 0 };
+    return limbQuery;
   };
-  const results = (out: number, count: number) => floats.subarray(out >> 2, (out >> 2) + count);
 
-  /** Rows first … first + count − 1 of a set, `rowBytes` each: in place when placed, else copied into scratch. */
-  const rangeOf = (kernel: Kernel, query: Float32Array, data: Int8Array | Uint8Array, rowBytes: number, first: number, count: number) => {
-    const home = placed.get(data);
-    const at = layout(query, count, home ? 0 : count * rowBytes);
-    if (!home) bytes.set(bytesOf(data).subarray(first * rowBytes, (first + count) * rowBytes), at.extra);
-    kernel(at.base, home ? home.at + first * rowBytes : at.extra, query.length, count, at.out);
-    return results(at.out, count);
+  /** Room for `count` float64 results and `extra` bytes in scratch: [out, extra]. */
+  const outLayout = (count: number, extra: number) => {
+    const out = scratchOf(roundUp(count * 8) + extra);
+    refreshViews();
+    return { out, extra: out + roundUp(count * 8) };
   };
 
-  /** The listed rows of a set: read in place by their numbers when placed, else copied one after another. */
-  const listedOf = (kernel: Kernel, listed: ListedKernel, query: Float32Array, data: Int8Array | Uint8Array, rowBytes: number, rows: ArrayLike<number>) => {
+  /** Rows first … first + count − 1 of a code set: in place when placed, else copied into scratch. */
+  const rangeOf = (query: Float32Array, codes: Int8Array, first: number, count: number) => {
+    const width = query.length;
+    const limbs = limbsOf(query);
+    const home = placed.get(codes);
+    const at = outLayout(count, home ? 0 : count * width);
+    if (!home) bytes.set(bytesOf(codes).subarray(first * width, (first + count) * width), at.extra);
+    dots(limbs.block.at, limbs.hiScale, limbs.loScale, home ? home.at + first * width : at.extra, width, count, at.out);
+    return doubles.subarray(at.out >> 3, (at.out >> 3) + count);
+  };
+
+  /** The listed rows of a code set: read in place by their numbers when placed, else copied one after another. */
+  const listedOf = (query: Float32Array, codes: Int8Array, rows: ArrayLike<number>) => {
+    const width = query.length;
     const count = rows.length;
-    const home = placed.get(data);
-    const at = layout(query, count, home ? count * 4 : count * rowBytes);
+    const limbs = limbsOf(query);
+    const home = placed.get(codes);
+    const at = outLayout(count, home ? count * 4 : count * width);
     if (home) {
       for (let i = 0; i < count; i++) words[(at.extra >> 2) + i] = rows[i]!;
-      listed(at.base, home.at, query.length, at.extra, count, at.out);
+      dotsAt(limbs.block.at, limbs.hiScale, limbs.loScale, home.at, width, at.extra, count, at.out);
     } else {
-      const source = bytesOf(data);
-      for (let i = 0; i < count; i++) bytes.set(source.subarray(rows[i]! * rowBytes, (rows[i]! + 1) * rowBytes), at.extra + i * rowBytes);
-      kernel(at.base, at.extra, query.length, count, at.out);
+      const source = bytesOf(codes);
+      for (let i = 0; i < count; i++) bytes.set(source.subarray(rows[i]! * width, (rows[i]! + 1) * width), at.extra + i * width);
+      dots(limbs.block.at, limbs.hiScale, limbs.loScale, at.extra, width, count, at.out);
     }
-    return results(at.out, count);
+    return doubles.subarray(at.out >> 3, (at.out >> 3) + count);
   };
   const bytesOf = (a: Int8Array | Uint8Array) => (a instanceof Uint8Array ? a : new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   const checkWidth = (query: Float32Array, width: number, bits: boolean) => {
@@ -169,11 +214,11 @@ function createDotKernel(): DotKernel {
   return {
     rowDots(query, codes, width, first, rows) {
       checkWidth(query, width, false);
-      return rangeOf(dots, query, codes, width, first, rows);
+      return rangeOf(query, codes, first, rows);
     },
     rowDotsAt(query, codes, width, rows) {
       checkWidth(query, width, false);
-      return listedOf(dots, dotsAt, query, codes, width, rows);
+      return listedOf(query, codes, rows);
     },
     bitDotsAt(query, bits, width, rows) {
       checkWidth(query, width, true);
@@ -182,7 +227,10 @@ function createDotKernel(): DotKernel {
       const rowBytes = width / 8;
       const tableBytes = rowBytes * 1024;
       const home = placed.get(bits);
-      const at = layout(query, count, tableBytes + roundUp(count * 4) + (home ? 0 : count * rowBytes));
+      const base = scratchOf(roundUp(width * 4) + roundUp(count * 4) + tableBytes + roundUp(count * 4) + (home ? 0 : count * rowBytes));
+      refreshViews();
+      floats.set(query, base >> 2);
+      const at = { base, out: base + roundUp(width * 4), extra: base + roundUp(width * 4) + roundUp(count * 4) };
       const listed = at.extra + tableBytes;
       const copied = listed + roundUp(count * 4);
       bitTable(at.base, width, at.extra);
@@ -195,7 +243,7 @@ function createDotKernel(): DotKernel {
         }
       }
       bitDotsAt(at.extra, home ? home.at : copied, width, listed, count, at.out);
-      return results(at.out, count);
+      return floats.subarray(at.out >> 2, (at.out >> 2) + count);
     },
     placeCodes(codes) {
       if (placed.has(codes)) return;

@@ -1,4 +1,4 @@
-;; Dot products of one float32 query with rows of signed 8-bit codes, and with rows of bits, in WASM SIMD128: the
+;; Dot products of one query with rows of signed 8-bit codes, and with rows of bits, in WASM SIMD128: the
 ;; inner loops of every compact-index scan (router centroids, inverted lists, second-signal rows) and of the 9-bit
 ;; re-rank. Rows are read one after another (`dots`) or by a list of row numbers (`…_at`: rows spread over a
 ;; code set that stays in this memory). Assembled by scripts/build-wasm.ts into dots-wasm.ts; the memory is
@@ -6,71 +6,80 @@
 (module
   (memory (export "memory") 1)
 
-  ;; Σ_j query[j] · row[j]: sixteen codes per step, widened to float32 and multiplied by the query in four float32x4
-  ;; accumulators; a scalar tail takes widths not a multiple of 16.
-  (func $dot_row (param $query i32) (param $row i32) (param $width i32) (result f32)
-    (local $j i32) (local $q i32) (local $simd_width i32)
-    (local $bytes v128) (local $half v128)
-    (local $acc0 v128) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128)
-    (local $sum f32)
+  ;; Σ_j query[j] · row[j], exactly in integers: the query comes as two 16-bit limbs per coordinate, hi at $limbs
+  ;; and lo at $limbs + 2·(width rounded up to 16), with query[j] ≈ (hi[j]·2^L + lo[j]) / S; the caller picks L and S
+  ;; so that no 32-bit sum overflows and passes 2^L / S and 1 / S. Sixteen codes per step, widened to 16 bits and
+  ;; multiplied pairwise into 32-bit lanes (i32x4.dot_i16x8_s); a scalar tail takes widths not a multiple of 16.
+  (func $dot_row (param $limbs i32) (param $row i32) (param $width i32) (param $hi_scale f64) (param $lo_scale f64) (result f64)
+    (local $j i32) (local $hq i32) (local $lq i32) (local $simd_width i32)
+    (local $bytes v128) (local $codes v128)
+    (local $hi0 v128) (local $hi1 v128) (local $lo0 v128) (local $lo1 v128)
+    (local $hi i32) (local $lo i32) (local $code i32)
     (local.set $simd_width (i32.and (local.get $width) (i32.const -16)))
-    (local.set $q (local.get $query))
+    (local.set $hq (local.get $limbs))
+    (local.set $lq (i32.add (local.get $limbs) (i32.shl (i32.and (i32.add (local.get $width) (i32.const 15)) (i32.const -16)) (i32.const 1))))
     (block $simd_done
       (loop $simd_loop
         (br_if $simd_done (i32.ge_u (local.get $j) (local.get $simd_width)))
         (local.set $bytes (v128.load (i32.add (local.get $row) (local.get $j))))
-        (local.set $half (i16x8.extend_low_i8x16_s (local.get $bytes)))
-        (local.set $acc0 (f32x4.add (local.get $acc0)
-          (f32x4.mul (v128.load (local.get $q)) (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_s (local.get $half))))))
-        (local.set $acc1 (f32x4.add (local.get $acc1)
-          (f32x4.mul (v128.load offset=16 (local.get $q)) (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_s (local.get $half))))))
-        (local.set $half (i16x8.extend_high_i8x16_s (local.get $bytes)))
-        (local.set $acc2 (f32x4.add (local.get $acc2)
-          (f32x4.mul (v128.load offset=32 (local.get $q)) (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_s (local.get $half))))))
-        (local.set $acc3 (f32x4.add (local.get $acc3)
-          (f32x4.mul (v128.load offset=48 (local.get $q)) (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_s (local.get $half))))))
+        (local.set $codes (i16x8.extend_low_i8x16_s (local.get $bytes)))
+        (local.set $hi0 (i32x4.add (local.get $hi0) (i32x4.dot_i16x8_s (local.get $codes) (v128.load (local.get $hq)))))
+        (local.set $lo0 (i32x4.add (local.get $lo0) (i32x4.dot_i16x8_s (local.get $codes) (v128.load (local.get $lq)))))
+        (local.set $codes (i16x8.extend_high_i8x16_s (local.get $bytes)))
+        (local.set $hi1 (i32x4.add (local.get $hi1) (i32x4.dot_i16x8_s (local.get $codes) (v128.load offset=16 (local.get $hq)))))
+        (local.set $lo1 (i32x4.add (local.get $lo1) (i32x4.dot_i16x8_s (local.get $codes) (v128.load offset=16 (local.get $lq)))))
         (local.set $j (i32.add (local.get $j) (i32.const 16)))
-        (local.set $q (i32.add (local.get $q) (i32.const 64)))
+        (local.set $hq (i32.add (local.get $hq) (i32.const 32)))
+        (local.set $lq (i32.add (local.get $lq) (i32.const 32)))
         (br $simd_loop)))
-    (local.set $acc0 (f32x4.add (f32x4.add (local.get $acc0) (local.get $acc1)) (f32x4.add (local.get $acc2) (local.get $acc3))))
-    (local.set $sum (f32.add
-      (f32.add (f32x4.extract_lane 0 (local.get $acc0)) (f32x4.extract_lane 1 (local.get $acc0)))
-      (f32.add (f32x4.extract_lane 2 (local.get $acc0)) (f32x4.extract_lane 3 (local.get $acc0)))))
+    (local.set $hi0 (i32x4.add (local.get $hi0) (local.get $hi1)))
+    (local.set $lo0 (i32x4.add (local.get $lo0) (local.get $lo1)))
+    (local.set $hi (i32.add
+      (i32.add (i32x4.extract_lane 0 (local.get $hi0)) (i32x4.extract_lane 1 (local.get $hi0)))
+      (i32.add (i32x4.extract_lane 2 (local.get $hi0)) (i32x4.extract_lane 3 (local.get $hi0)))))
+    (local.set $lo (i32.add
+      (i32.add (i32x4.extract_lane 0 (local.get $lo0)) (i32x4.extract_lane 1 (local.get $lo0)))
+      (i32.add (i32x4.extract_lane 2 (local.get $lo0)) (i32x4.extract_lane 3 (local.get $lo0)))))
     (block $tail_done
       (loop $tail_loop
         (br_if $tail_done (i32.ge_u (local.get $j) (local.get $width)))
-        (local.set $sum (f32.add (local.get $sum)
-          (f32.mul (f32.load (local.get $q)) (f32.convert_i32_s (i32.load8_s (i32.add (local.get $row) (local.get $j)))))))
+        (local.set $code (i32.load8_s (i32.add (local.get $row) (local.get $j))))
+        (local.set $hi (i32.add (local.get $hi) (i32.mul (local.get $code) (i32.load16_s (local.get $hq)))))
+        (local.set $lo (i32.add (local.get $lo) (i32.mul (local.get $code) (i32.load16_s (local.get $lq)))))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
-        (local.set $q (i32.add (local.get $q) (i32.const 4)))
+        (local.set $hq (i32.add (local.get $hq) (i32.const 2)))
+        (local.set $lq (i32.add (local.get $lq) (i32.const 2)))
         (br $tail_loop)))
-    (local.get $sum))
+    (f64.add
+      (f64.mul (f64.convert_i32_s (local.get $hi)) (local.get $hi_scale))
+      (f64.mul (f64.convert_i32_s (local.get $lo)) (local.get $lo_scale))))
 
-  ;; out[r] = Σ_j query[j] · codes[r·width + j] for r < rows (query: width float32, codes: int8, out: rows float32).
-  (func (export "dots") (param $query i32) (param $codes i32) (param $width i32) (param $rows i32) (param $out i32)
+  ;; out[r] = Σ_j query[j] · codes[r·width + j] for r < rows (codes: int8, out: rows float64; the query as limbs).
+  (func (export "dots") (param $limbs i32) (param $hi_scale f64) (param $lo_scale f64) (param $codes i32) (param $width i32) (param $rows i32) (param $out i32)
     (local $r i32)
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
-        (f32.store (i32.add (local.get $out) (i32.shl (local.get $r) (i32.const 2)))
-          (call $dot_row (local.get $query) (i32.add (local.get $codes) (i32.mul (local.get $r) (local.get $width))) (local.get $width)))
+        (f64.store (i32.add (local.get $out) (i32.shl (local.get $r) (i32.const 3)))
+          (call $dot_row (local.get $limbs) (i32.add (local.get $codes) (i32.mul (local.get $r) (local.get $width))) (local.get $width)
+            (local.get $hi_scale) (local.get $lo_scale)))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $next))))
 
   ;; out[i] = Σ_j query[j] · codes[at[i]·width + j] for i < count (at: count uint32 row numbers).
-  (func (export "dots_at") (param $query i32) (param $codes i32) (param $width i32) (param $at i32) (param $count i32) (param $out i32)
+  (func (export "dots_at") (param $limbs i32) (param $hi_scale f64) (param $lo_scale f64) (param $codes i32) (param $width i32) (param $at i32) (param $count i32) (param $out i32)
     (local $i i32)
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $i) (local.get $count)))
-        (f32.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2)))
-          (call $dot_row (local.get $query)
+        (f64.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3)))
+          (call $dot_row (local.get $limbs)
             (i32.add (local.get $codes) (i32.mul (i32.load (i32.add (local.get $at) (i32.shl (local.get $i) (i32.const 2)))) (local.get $width)))
-            (local.get $width)))
+            (local.get $width) (local.get $hi_scale) (local.get $lo_scale)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $next))))
 
-;; table[p·256 + v] = Σ_k (bit k of v) · query[8p + k] for p < width/8: the sum of the query's coordinates a
+  ;; table[p·256 + v] = Σ_k (bit k of v) · query[8p + k] for p < width/8: the sum of the query's coordinates a
   ;; byte of bits selects, for every byte value, built by doubling (entries v + 2^k = entries v, plus query[8p + k]).
   (func (export "bit_table") (param $query i32) (param $width i32) (param $table i32)
     (local $p i32) (local $k i32) (local $v i32) (local $size i32) (local $t i32) (local $qk f32) (local $splat v128)
