@@ -18,7 +18,10 @@ export interface DotKernel {
   rowDotsAt(query: Float32Array, codes: Int8Array, width: number, rows: ArrayLike<number>): Float64Array;
   /** Σ_j query[j] · (bit j of row r) for the listed rows, rows of `width` bits (LSB first); a view as above. */
   bitDotsAt(query: Float32Array, bits: Uint8Array, width: number, rows: ArrayLike<number>): Float32Array;
-  /** Copies a code set (or bit rows) into WASM memory once, so later scans read it in place (no-op when already there). */
+  /**
+   * Copies a code set (or bit rows) into WASM memory once, so later scans read it in place; a no-op when already
+   * there, or when WASM memory cannot grow further (scans then copy the rows they need).
+   */
   placeCodes(codes: Int8Array | Uint8Array): void;
   releaseCodes(codes: Int8Array | Uint8Array): void;
   /** WASM memory in bytes (it grows, and never shrinks, to the most ever held at once). */
@@ -52,9 +55,10 @@ class Heap {
       return at;
     }
     const at = this.top;
-    this.top += size;
-    const short = this.top - this.memory.buffer.byteLength;
+    const short = at + size - this.memory.buffer.byteLength;
+    // Throws a RangeError, with nothing allocated, when the memory cannot grow (4 GB at most).
     if (short > 0) this.memory.grow(Math.ceil(short / PAGE));
+    this.top = at + size;
     return at;
   }
 
@@ -247,7 +251,15 @@ function createDotKernel(): DotKernel {
     },
     placeCodes(codes) {
       if (placed.has(codes)) return;
-      const block = { at: heap.alloc(codes.byteLength), size: codes.byteLength };
+      let at: number;
+      try {
+        at = heap.alloc(codes.byteLength);
+      } catch (error) {
+        // No room left in WASM memory: the codes stay where they are, and scans copy the rows they need.
+        if (error instanceof RangeError) return;
+        throw error;
+      }
+      const block = { at, size: codes.byteLength };
       refreshViews();
       bytes.set(bytesOf(codes), block.at);
       placed.set(codes, block);
