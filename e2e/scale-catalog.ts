@@ -8,10 +8,7 @@ import { cp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { COMPACT_VERSION, validateCompactManifest, type CompactManifest } from '../src/artifacts/shared/compact.js';
 import { MANIFEST_FILE } from '../src/artifacts/shared/format.js';
-import { SILENT_PROGRESS } from '../src/common/shared/progress.js';
-import { buildCompactCatalog } from '../src/index/node/compact-build.js';
-import { TEST_ARTIFACTS_DIR, TEST_CATALOG_DIR, TEST_ROOT } from '../src/index/node/sample-index.js';
-import { ScaleCatalog } from '../src/index/node/scale-catalog.js';
+import { buildTestCompactCatalog, TEST_ARTIFACTS_DIR, TEST_ROOT } from '../src/index/node/sample-index.js';
 import { E2E_PORT } from './config.js';
 import { copyOfBuild } from './static-host.js';
 
@@ -23,12 +20,7 @@ export async function ensureScaleCatalog(): Promise<CompactManifest> {
   const stamp = `${base.buildId} ${COMPACT_VERSION} ${SCALE_PRODUCTS}`;
   const stampFile = join(SCALE_CATALOG_DIR, 'stamp');
   if (!existsSync(stampFile) || readFileSync(stampFile, 'utf8') !== stamp) {
-    const catalog = await ScaleCatalog.open(TEST_ARTIFACTS_DIR, join(TEST_CATALOG_DIR, 'images'), join(TEST_ROOT, 'scale-cache'));
-    try {
-      await buildCompactCatalog(catalog, { size: SCALE_PRODUCTS, realRows: catalog.baseCount, outDir: SCALE_CATALOG_DIR, progress: SILENT_PROGRESS });
-    } finally {
-      catalog.close();
-    }
+    await buildTestCompactCatalog(SCALE_CATALOG_DIR, join(TEST_ROOT, 'scale-cache'), SCALE_PRODUCTS);
     writeFileSync(stampFile, stamp);
   }
   return validateCompactManifest(JSON.parse(readFileSync(join(SCALE_CATALOG_DIR, MANIFEST_FILE), 'utf8')));

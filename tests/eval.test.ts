@@ -3,13 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SILENT_PROGRESS } from '../src/common/shared/progress.js';
 import { RANKING_MODES } from '../src/eval/shared/evaluate.js';
-import { buildCompactCatalog } from '../src/index/node/compact-build.js';
-import { ScaleCatalog } from '../src/index/node/scale-catalog.js';
 import type { EvalOutput } from '../src/eval/shared/report.js';
 import { runCli, STACK_LINE } from './helpers/cli.js';
-import { DEMO_IMAGES_DIR, demoLabels, QUERY_IMAGES_DIR, TEST_ARTIFACTS_DIR, TEST_CATALOG_DIR, testCatalogIds } from '../src/index/node/sample-index.js';
+import { DEMO_IMAGES_DIR, demoLabels, QUERY_IMAGES_DIR, buildTestCompactCatalog, TEST_ARTIFACTS_DIR, testCatalogIds } from '../src/index/node/sample-index.js';
 
 const evalCli = (args: readonly string[]) => runCli('eval', args);
 
@@ -147,12 +144,7 @@ describe('npm run eval (smoke, test index)', () => {
 
   it('reads a compact catalog (npm run build:scale) as it reads today\'s layout', async () => {
     const compact = join(work, 'compact');
-    const catalog = await ScaleCatalog.open(TEST_ARTIFACTS_DIR, join(TEST_CATALOG_DIR, 'images'), join(work, 'scale-cache'));
-    try {
-      await buildCompactCatalog(catalog, { size: catalog.baseCount, realRows: catalog.baseCount, outDir: compact, progress: SILENT_PROGRESS });
-    } finally {
-      catalog.close();
-    }
+    await buildTestCompactCatalog(compact, join(work, 'scale-cache'));
     const out = join(work, 'results', 'compact.json');
     const run = evalCli(['--queries', images, '--artifacts', compact, '--label-map', '{"eyewear": ["Sunglasses"]}', '--out', out]);
     expect(run.stderr).not.toMatch(STACK_LINE);

@@ -3,12 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SILENT_PROGRESS } from '../src/common/shared/progress.js';
-import { buildCompactCatalog } from '../src/index/node/compact-build.js';
-import { ScaleCatalog } from '../src/index/node/scale-catalog.js';
 import type { SearchResponse } from '../src/search/shared/response.js';
 import { runCli, STACK_LINE } from './helpers/cli.js';
-import { ABSENT_CATEGORY, DEMO_IMAGES_DIR, QUERY_IMAGES_DIR, TEST_ARTIFACTS_DIR, TEST_CATALOG_DIR, testCatalogIds } from '../src/index/node/sample-index.js';
+import { ABSENT_CATEGORY, DEMO_IMAGES_DIR, QUERY_IMAGES_DIR, buildTestCompactCatalog, TEST_ARTIFACTS_DIR, TEST_CATALOG_DIR, testCatalogIds } from '../src/index/node/sample-index.js';
 
 let work: string;
 beforeAll(() => {
@@ -142,12 +139,7 @@ describe('npm run search', () => {
 
   it('a compact catalog (npm run build:scale) answers photos and words as the page reads it, shard by shard', async () => {
     const compact = join(work, 'compact');
-    const catalog = await ScaleCatalog.open(TEST_ARTIFACTS_DIR, join(TEST_CATALOG_DIR, 'images'), join(work, 'scale-cache'));
-    try {
-      await buildCompactCatalog(catalog, { size: catalog.baseCount, realRows: catalog.baseCount, outDir: compact, progress: SILENT_PROGRESS });
-    } finally {
-      catalog.close();
-    }
+    await buildTestCompactCatalog(compact, join(work, 'scale-cache'));
     const id = testCatalogIds()[30]!;
     const photo = runCli('search', ['--image', join(TEST_CATALOG_DIR, 'images', `${id}.jpg`), '--artifacts', compact]);
     expect(photo.code).toBe(0);

@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { ASSETS_DIR, PROJECT_ROOT } from '../../common/node/paths.js';
 import { loadDatasets } from '../../assets/node/datasets.js';
 import { buildIndex } from './build.js';
+import { buildCompactCatalog } from './compact-build.js';
+import { ScaleCatalog } from './scale-catalog.js';
+import type { CompactManifest } from '../../artifacts/shared/compact.js';
 import { SILENT_PROGRESS } from '../../common/shared/progress.js';
 
 /**
@@ -103,4 +106,17 @@ export async function ensureTestArtifacts(): Promise<string> {
   if (!result.passed) throw new Error(`test index failed its quality gates: ${JSON.stringify(result.stats.gates)}`);
   writeFileSync(stampFile, stamp);
   return TEST_ARTIFACTS_DIR;
+}
+
+/**
+ * The test index in the compact layout (npm run build:scale's code, no encoder run): its products, then rows derived
+ * from them up to `size` products.
+ */
+export async function buildTestCompactCatalog(outDir: string, cacheDir: string, size = testCatalogIds().length): Promise<CompactManifest> {
+  const catalog = await ScaleCatalog.open(TEST_ARTIFACTS_DIR, join(TEST_CATALOG_DIR, 'images'), cacheDir);
+  try {
+    return (await buildCompactCatalog(catalog, { size, realRows: catalog.baseCount, outDir, progress: SILENT_PROGRESS })).manifest;
+  } finally {
+    catalog.close();
+  }
 }

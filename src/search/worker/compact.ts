@@ -5,18 +5,16 @@ import { fileRecord } from '../../artifacts/shared/format.js';
 import { decodeImageBlob } from '../../imaging/worker/decode.js';
 import { LruCellStore, openCompactSource } from '../shared/compact-source.js';
 import { policyAnswerer } from '../shared/engine.js';
-import { scoringOf } from '../shared/scoring.js';
-import type { EngineInfo, ShardBudgets, ShardStats } from './api.js';
-import { WorkerSearchEngine, type WorkerTextSide } from './engine.js';
+import type { ShardBudgets, ShardStats } from './api.js';
+import { WorkerSearchEngine } from './engine.js';
 import {
   artifactDownload,
-  categoryChoices,
   currentChecksums,
   downloadQueue,
+  engineInfo,
   imageModelDownloads,
   loadImageEmbedders,
-  loadTextEmbedder,
-  textModelDownloads,
+  openTextEncoderSide,
   warmUpTowers,
   type LoadListener,
   type Loading,
@@ -46,7 +44,7 @@ async function shardBudgets(overrides: Partial<ShardBudgets>): Promise<ShardBudg
  * under another; the least recently used go first.
  */
 export async function openCompact(manifest: CompactManifest, loading: Loading, overrides: Partial<ShardBudgets>): Promise<WorkerSearchEngine> {
-  const { dataBase, runtime, cache, onEvent, started } = loading;
+  const { dataBase, cache, onEvent } = loading;
   const [router, prompts] = [manifest.router, manifest.prompts.vectors.file].map((path) => artifactDownload(fileRecord(manifest, path), dataBase));
   const downloads = downloadQueue(loading, [...imageModelDownloads(manifest.models, dataBase), router!, prompts!], 'engine');
   const budgets = await shardBudgets(overrides);
@@ -76,32 +74,11 @@ export async function openCompact(manifest: CompactManifest, loading: Loading, o
   const warmUpStarted = performance.now();
   const keep = currentChecksums(manifest.models, manifest.files);
   const [notCached] = await Promise.all([cache.persist(keep), warmUpTowers(embedders, manifest.framing)]);
-  const now = performance.now();
 
-  const info: EngineInfo = {
-    backend: runtime.backend,
-    threads: runtime.threads,
-    crossOriginIsolated,
-    buildId: manifest.buildId,
-    products: manifest.counts.products,
-    defaultTopK: manifest.search.topK,
-    ...categoryChoices(manifest.categories, manifest.prompts.categories),
-    scoring: scoringOf(manifest),
-    files: { ...downloads.summary(), notCached, scannedExactly: [] },
-    timings: { loadMs: now - started, warmUpMs: now - warmUpStarted },
-    remote: null,
-    shards: { count: manifest.cells.length, budgets },
-  };
+  const info = engineInfo(loading, manifest, { files: { ...downloads.summary(), notCached, scannedExactly: [] }, remote: null, shards: { count: manifest.cells.length, budgets }, warmUpStarted });
   const answerer = policyAnswerer(source);
-
-  /** Product names are coded in the shards: words need only the text encoder and its tokenizer. */
-  const openText = async (listener: LoadListener | undefined): Promise<WorkerTextSide> => {
-    const textStarted = performance.now();
-    const queue = downloadQueue(loading, textModelDownloads(manifest.models, dataBase), 'text', listener);
-    const embedder = await loadTextEmbedder(manifest.models, queue, loading);
-    const textNotCached = await cache.persist(keep);
-    return { embedder, answerer, info: { ...queue.summary(), notCached: textNotCached, loadMs: performance.now() - textStarted } };
-  };
+  // Product names are coded in the shards: words need only the text encoder and its tokenizer.
+  const openText = (listener: LoadListener | undefined) => openTextEncoderSide(manifest.models, loading, listener, answerer, keep);
   const shardStats = async (): Promise<ShardStats> => ({
     shards: manifest.cells.length,
     budgets,

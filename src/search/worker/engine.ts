@@ -6,7 +6,6 @@ import type { Framing } from '../../imaging/shared/preprocess.js';
 import { decodeImageBlob } from '../../imaging/worker/decode.js';
 import { embedImages, type ImageEmbedders } from '../../models/shared/embed.js';
 import { chooseRuntime } from '../../models/worker/runtime.js';
-import { scoringOf } from '../shared/scoring.js';
 import { openCatalog, readProductTexts, type OpenHnsw, type SearchCatalog } from '../shared/catalog.js';
 import { policyAnswerer, SearchEngine, type EngineRuntime, type QueryAnswerer, type TextSide } from '../shared/engine.js';
 import { searchCatalog } from '../shared/policy.js';
@@ -15,9 +14,9 @@ import type { EngineInfo, ShardBudgets, ShardStats, TextModelInfo } from './api.
 import { openCompact } from './compact.js';
 import {
   artifactDownload,
-  categoryChoices,
   currentChecksums,
   downloadQueue,
+  engineInfo,
   imageModelDownloads,
   loadImageEmbedders,
   loadTextEmbedder,
@@ -82,7 +81,7 @@ export class WorkerSearchEngine extends SearchEngine<Blob, LoadListener, WorkerT
 
 /** Today's layout: every vector and graph of the catalog downloaded and opened before the first search. */
 async function openSingleFile(manifest: ArtifactManifest, loading: Loading): Promise<WorkerSearchEngine> {
-  const { dataBase, runtime, cache, onEvent, started } = loading;
+  const { dataBase, cache, onEvent } = loading;
   const artifacts = photoArtifacts(manifest).map((f) => artifactDownload(f, dataBase));
   const downloads = downloadQueue(loading, [...imageModelDownloads(manifest.models, dataBase), ...artifacts], 'engine');
   const readArtifact = (file: ArtifactFile) => downloads.get(`artifacts/${file.path}`);
@@ -108,22 +107,8 @@ async function openSingleFile(manifest: ArtifactManifest, loading: Loading): Pro
     await searchCatalog(source, warm!);
   };
   const [notCached] = await Promise.all([cache.persist(currentChecksums(manifest.models, manifest.files)), warmUp()]);
-  const now = performance.now();
 
-  const info: EngineInfo = {
-    backend: runtime.backend,
-    threads: runtime.threads,
-    crossOriginIsolated,
-    buildId: manifest.buildId,
-    products: manifest.counts.products,
-    defaultTopK: manifest.search.topK,
-    ...categoryChoices(manifest.categories, manifest.prompts.categories),
-    scoring: scoringOf(manifest),
-    files: { ...downloads.summary(), notCached, scannedExactly },
-    timings: { loadMs: now - started, warmUpMs: now - warmUpStarted },
-    remote: null,
-    shards: null,
-  };
+  const info = engineInfo(loading, manifest, { files: { ...downloads.summary(), notCached, scannedExactly }, remote: null, shards: null, warmUpStarted });
   const engineRuntime = { decode: decodeImageBlob, openText: (listener?: LoadListener) => openText(catalog, loading, listener) };
   return new WorkerSearchEngine(policyAnswerer(source), manifest.index.framing, embedders, engineRuntime, info);
 }

@@ -8,7 +8,11 @@ import { embedImages, type ImageEmbedders } from '../../models/shared/embed.js';
 import { ImageEmbedder, TextEmbedder } from '../../models/shared/embedders.js';
 import type { EncoderRecord, EncoderSpec } from '../../models/shared/manifest.js';
 import type { InferenceRuntime } from '../../models/worker/runtime.js';
-import type { LoadEvent, LoadPart } from './api.js';
+import type { CompactManifest } from '../../artifacts/shared/compact.js';
+import type { QueryAnswerer } from '../shared/engine.js';
+import { scoringOf } from '../shared/scoring.js';
+import type { EngineInfo, LoadEvent, LoadPart } from './api.js';
+import type { WorkerTextSide } from './engine.js';
 
 /**
  * What the three ways of opening a catalog in the worker share (today's single-file layout, the compact sharded
@@ -87,11 +91,45 @@ export async function warmUpTowers(embedders: ImageEmbedders, framing: Framing):
   await embedImages(embedders, [WARM_UP_IMAGE], framing);
 }
 
-/** The category choices the page offers: the catalog's, alphabetical, and the classifier's labels it lacks. */
-export function categoryChoices(categories: readonly { readonly name: string }[], labels: readonly string[]): { categories: string[]; absentCategories: string[] } {
-  const stocked = new Set(categories.map((c) => categoryKey(c.name)));
+/** What the page is told of a loaded engine: the catalog's part from its manifest (either layout), and how it loaded. */
+export function engineInfo(
+  loading: Loading,
+  manifest: ArtifactManifest | CompactManifest,
+  loaded: Pick<EngineInfo, 'files' | 'remote' | 'shards'> & { readonly warmUpStarted: number },
+): EngineInfo {
+  const now = performance.now();
+  const stocked = new Set(manifest.categories.map((c) => categoryKey(c.name)));
   return {
-    categories: categories.map((c) => c.name).sort((a, b) => a.localeCompare(b)),
-    absentCategories: labels.filter((c) => !stocked.has(categoryKey(c))).sort((a, b) => a.localeCompare(b)),
+    backend: loading.runtime.backend,
+    threads: loading.runtime.threads,
+    crossOriginIsolated,
+    buildId: manifest.buildId,
+    products: manifest.counts.products,
+    defaultTopK: manifest.search.topK,
+    categories: manifest.categories.map((c) => c.name).sort((a, b) => a.localeCompare(b)),
+    absentCategories: manifest.prompts.categories.filter((c) => !stocked.has(categoryKey(c))).sort((a, b) => a.localeCompare(b)),
+    scoring: scoringOf(manifest),
+    files: loaded.files,
+    timings: { loadMs: now - loading.started, warmUpMs: now - loaded.warmUpStarted },
+    remote: loaded.remote,
+    shards: loaded.shards,
   };
+}
+
+/**
+ * A text side that needs only the text encoder and its tokenizer, because `answerer` already has the product names
+ * (in a compact catalog's shards, or on the shop's server).
+ */
+export async function openTextEncoderSide(
+  models: Models,
+  loading: Loading,
+  listener: LoadListener | undefined,
+  answerer: QueryAnswerer,
+  keep: ReadonlySet<string>,
+): Promise<WorkerTextSide> {
+  const started = performance.now();
+  const queue = downloadQueue(loading, textModelDownloads(models, loading.dataBase), 'text', listener);
+  const embedder = await loadTextEmbedder(models, queue, loading);
+  const notCached = await loading.cache.persist(keep);
+  return { embedder, answerer, info: { ...queue.summary(), notCached, loadMs: performance.now() - started } };
 }

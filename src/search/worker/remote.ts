@@ -1,21 +1,8 @@
 import type { ArtifactManifest } from '../../artifacts/shared/format.js';
 import { decodeImageBlob } from '../../imaging/worker/decode.js';
-import { scoringOf } from '../shared/scoring.js';
 import { apiAnswerer } from '../shared/wire.js';
-import type { EngineInfo } from './api.js';
-import { WorkerSearchEngine, type WorkerTextSide } from './engine.js';
-import {
-  categoryChoices,
-  currentChecksums,
-  downloadQueue,
-  imageModelDownloads,
-  loadImageEmbedders,
-  loadTextEmbedder,
-  textModelDownloads,
-  warmUpTowers,
-  type LoadListener,
-  type Loading,
-} from './loading.js';
+import { WorkerSearchEngine } from './engine.js';
+import { currentChecksums, downloadQueue, engineInfo, imageModelDownloads, loadImageEmbedders, openTextEncoderSide, warmUpTowers, type LoadListener, type Loading } from './loading.js';
 
 /**
  * Remote mode, chosen by the deployment's manifest: the photo is still decoded and embedded here, but the catalog
@@ -23,7 +10,7 @@ import {
  * query with words) and no index at all.
  */
 export async function openRemote(manifest: ArtifactManifest, remote: { readonly api: string }, loading: Loading): Promise<WorkerSearchEngine> {
-  const { dataBase, runtime, cache, onEvent, started } = loading;
+  const { dataBase, cache, onEvent } = loading;
   const api = new URL(remote.api, dataBase);
   onEvent({ kind: 'remote', api: api.href });
   const downloads = downloadQueue(loading, imageModelDownloads(manifest.models, dataBase), 'engine');
@@ -33,31 +20,10 @@ export async function openRemote(manifest: ArtifactManifest, remote: { readonly 
   const warmUpStarted = performance.now();
   const keep = currentChecksums(manifest.models, manifest.files);
   const [notCached] = await Promise.all([cache.persist(keep), warmUpTowers(embedders, manifest.index.framing)]);
-  const now = performance.now();
 
   const answerer = apiAnswerer(api);
-  const info: EngineInfo = {
-    backend: runtime.backend,
-    threads: runtime.threads,
-    crossOriginIsolated,
-    buildId: manifest.buildId,
-    products: manifest.counts.products,
-    defaultTopK: manifest.search.topK,
-    ...categoryChoices(manifest.categories, manifest.prompts.categories),
-    scoring: scoringOf(manifest),
-    files: { ...downloads.summary(), notCached, scannedExactly: [] },
-    timings: { loadMs: now - started, warmUpMs: now - warmUpStarted },
-    remote: api.href,
-    shards: null,
-  };
-
-  /** Words are embedded here too: the text encoder and its tokenizer, not the product-name vectors (the server has them). */
-  const openText = async (listener: LoadListener | undefined): Promise<WorkerTextSide> => {
-    const textStarted = performance.now();
-    const queue = downloadQueue(loading, textModelDownloads(manifest.models, dataBase), 'text', listener);
-    const embedder = await loadTextEmbedder(manifest.models, queue, loading);
-    const textNotCached = await cache.persist(keep);
-    return { embedder, answerer, info: { ...queue.summary(), notCached: textNotCached, loadMs: performance.now() - textStarted } };
-  };
+  const info = engineInfo(loading, manifest, { files: { ...downloads.summary(), notCached, scannedExactly: [] }, remote: api.href, shards: null, warmUpStarted });
+  // Words are embedded here too; the server has the product names.
+  const openText = (listener: LoadListener | undefined) => openTextEncoderSide(manifest.models, loading, listener, answerer, keep);
   return new WorkerSearchEngine(answerer, manifest.index.framing, embedders, { decode: decodeImageBlob, openText }, info);
 }
