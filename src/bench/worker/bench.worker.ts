@@ -14,10 +14,10 @@ import { bestIds, exactTopK } from '../shared/exact.js';
 import type { AnnRun, AnnRunResult, AnnSetup, BenchWorkerApi, EmbedSetup, EmbedTiming, GpuProbe, ScaleRun, ScaleSetup } from '../shared/protocol.js';
 import type { VerifiedFile } from '../../assets/browser/download.js';
 import { FileCache } from '../../assets/browser/file-cache.js';
-import { decodeCell } from '../../artifacts/shared/cells.js';
 import { validateCompactManifest, type CompactManifest } from '../../artifacts/shared/compact.js';
 import { fileRecord } from '../../artifacts/shared/format.js';
-import { LruCellStore, openCompactSource } from '../../search/shared/compact-source.js';
+import { openCompactSource } from '../../search/shared/compact-source.js';
+import { shardStore } from '../../search/worker/shards.js';
 import { searchCatalog } from '../../search/shared/policy.js';
 // The same runtime files the app serves (src/models/worker/runtime.ts), from this origin.
 import cpuGlue from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
@@ -45,18 +45,13 @@ let scale: { setup: ScaleSetup; manifest: CompactManifest; router: Uint8Array; p
 /** Room for every shard the queries touch: the uncached runs read them all from IndexedDB. */
 const SCALE_STORED_BYTES = 16 * 2 ** 30;
 
-/** A fresh source over the catalog: nothing decoded in memory; shards from IndexedDB, else the network (then stored). */
+/** A fresh source over the catalog, as the app's worker opens one: nothing decoded in memory; shards from IndexedDB, else the network (then stored). */
 function scaleSource(memoryBytes: number) {
   const { manifest, router, prompts, shards, cache } = scale!;
   let fetched = 0;
-  const store = new LruCellStore(
-    async (i) => {
-      fetched += shards[i]!.bytes;
-      return decodeCell(await cache.shard(shards[i]!, SCALE_STORED_BYTES, () => undefined), shards[i]!.path);
-    },
-    (i) => shards[i]!.bytes,
-    memoryBytes,
-  );
+  const store = shardStore(cache, shards, { memoryBytes, storedBytes: SCALE_STORED_BYTES }, (file) => {
+    if (file.done) fetched += file.total;
+  });
   return { source: openCompactSource(manifest, router, prompts, store), store, fetched: () => fetched };
 }
 

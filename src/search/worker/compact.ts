@@ -1,12 +1,12 @@
 import type { FileProgress } from '../../assets/browser/download.js';
-import { decodeCell } from '../../artifacts/shared/cells.js';
 import type { CompactManifest } from '../../artifacts/shared/compact.js';
 import { fileRecord } from '../../artifacts/shared/format.js';
 import { decodeImageBlob } from '../../imaging/worker/decode.js';
-import { LruCellStore, openCompactSource } from '../shared/compact-source.js';
+import { openCompactSource } from '../shared/compact-source.js';
 import { policyAnswerer } from '../shared/engine.js';
 import type { ShardBudgets, ShardStats } from './api.js';
 import { WorkerSearchEngine } from './engine.js';
+import { shardStore } from './shards.js';
 import {
   artifactDownload,
   currentChecksums,
@@ -59,11 +59,7 @@ export async function openCompact(manifest: CompactManifest, loading: Loading, o
     // A shard read from this device takes milliseconds: only downloads are worth a progress bar.
     if (file.source === 'network') onEvent({ kind: 'file', part: 'shard', file, overall: { loaded: file.loaded, total: file.total, files: 1, filesDone: file.done ? 1 : 0 } });
   };
-  const store = new LruCellStore(
-    async (i) => decodeCell(await cache.shard(shardFiles[i]!, budgets.storedBytes, shardProgress), shardFiles[i]!.path),
-    (i) => shardFiles[i]!.bytes,
-    budgets.memoryBytes,
-  );
+  const store = shardStore(cache, shardFiles, budgets, shardProgress);
   const [source, embedders] = await Promise.all([
     (async () => openCompactSource(manifest, await downloads.get(router!.path), await downloads.get(prompts!.path), store))(),
     loadImageEmbedders(manifest.models, downloads, loading),
