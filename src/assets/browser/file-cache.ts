@@ -71,11 +71,8 @@ export class FileCache {
 
   /** The file's verified bytes: from IndexedDB when a matching copy is there, else from the network. */
   async get(file: VerifiedFile, onProgress: (event: FileProgress) => void): Promise<Uint8Array<ArrayBuffer>> {
-    const cached = await this.read(file);
-    if (cached) {
-      onProgress({ path: file.path, total: file.bytes, loaded: file.bytes, percent: 100, source: 'cache', done: true });
-      return cached;
-    }
+    const cached = await this.readReporting(file, onProgress);
+    if (cached) return cached;
     const bytes = await downloadVerified(file, onProgress);
     this.downloaded.push({ file, bytes });
     return bytes;
@@ -116,9 +113,8 @@ export class FileCache {
    * A shard the browser will not store is still returned (and reported in `storedShards`).
    */
   async shard(file: VerifiedFile, budgetBytes: number, onProgress: (event: FileProgress) => void): Promise<Uint8Array<ArrayBuffer>> {
-    const cached = await this.read(file);
+    const cached = await this.readReporting(file, onProgress);
     if (cached) {
-      onProgress({ path: file.path, total: file.bytes, loaded: file.bytes, percent: 100, source: 'cache', done: true });
       await this.db?.put(SHARD_USE, { path: file.path, bytes: file.bytes, usedAt: Date.now() }, file.sha256).catch(() => undefined);
       return cached;
     }
@@ -167,6 +163,13 @@ export class FileCache {
       tx.done,
     ]);
     this.shardEvictions += evicted.length;
+  }
+
+  /** A matching stored copy, reported as a finished file from this device; null when there is none. */
+  private async readReporting(file: VerifiedFile, onProgress: (event: FileProgress) => void): Promise<Uint8Array<ArrayBuffer> | null> {
+    const cached = await this.read(file);
+    if (cached) onProgress({ path: file.path, total: file.bytes, loaded: file.bytes, percent: 100, source: 'cache', done: true });
+    return cached;
   }
 
   private async read(file: VerifiedFile): Promise<Uint8Array<ArrayBuffer> | null> {
