@@ -4,7 +4,7 @@ import { isCompactManifest, validateCompactManifest } from '../../artifacts/shar
 import { fileRecord, MANIFEST_FILE, validateManifest, type ArtifactFile, type ArtifactManifest } from '../../artifacts/shared/format.js';
 import type { Framing } from '../../imaging/shared/preprocess.js';
 import { decodeImageBlob } from '../../imaging/worker/decode.js';
-import { embedImages, type ImageEmbedders } from '../../models/shared/embed.js';
+import type { ImageEmbedders } from '../../models/shared/embed.js';
 import { chooseRuntime } from '../../models/worker/runtime.js';
 import { openCatalog, readProductTexts, type OpenHnsw, type SearchCatalog } from '../shared/catalog.js';
 import { policyAnswerer, SearchEngine, type EngineRuntime, type QueryAnswerer, type TextSide } from '../shared/engine.js';
@@ -21,7 +21,7 @@ import {
   loadImageEmbedders,
   loadTextEmbedder,
   textModelDownloads,
-  WARM_UP_IMAGE,
+  warmUpTowers,
   type LoadListener,
   type Loading,
 } from './loading.js';
@@ -102,10 +102,8 @@ async function openSingleFile(manifest: ArtifactManifest, loading: Loading): Pro
 
   onEvent({ kind: 'warming-up' });
   const warmUpStarted = performance.now();
-  const warmUp = async () => {
-    const [warm] = await embedImages(embedders, [WARM_UP_IMAGE], manifest.index.framing);
-    await searchCatalog(source, warm!);
-  };
+  // The towers and one search, so that the graphs' code is compiled too.
+  const warmUp = async () => searchCatalog(source, await warmUpTowers(embedders, manifest.index.framing));
   const [notCached] = await Promise.all([cache.persist(currentChecksums(manifest.models, manifest.files)), warmUp()]);
 
   const info = engineInfo(loading, manifest, { files: { ...downloads.summary(), notCached, scannedExactly }, remote: null, shards: null, warmUpStarted });

@@ -4,7 +4,7 @@ import { DownloadQueue } from '../../assets/worker/download-queue.js';
 import type { ArtifactFile, ArtifactManifest } from '../../artifacts/shared/format.js';
 import { categoryKey } from '../../catalog/shared/taxonomy.js';
 import type { Framing } from '../../imaging/shared/preprocess.js';
-import { embedImages, type ImageEmbedders } from '../../models/shared/embed.js';
+import { embedImages, type ImageEmbedders, type ImageEmbedding } from '../../models/shared/embed.js';
 import { ImageEmbedder, TextEmbedder } from '../../models/shared/embedders.js';
 import type { EncoderRecord, EncoderSpec } from '../../models/shared/manifest.js';
 import type { InferenceRuntime } from '../../models/worker/runtime.js';
@@ -23,7 +23,7 @@ import type { WorkerTextSide } from './engine.js';
 export const PARALLEL_DOWNLOADS = 4;
 
 /** A mid-grey square: the warm-up input (any image compiles the same kernels). */
-export const WARM_UP_IMAGE = { width: 224, height: 224, data: new Uint8Array(224 * 224 * 4).fill(128) };
+const WARM_UP_IMAGE = { width: 224, height: 224, data: new Uint8Array(224 * 224 * 4).fill(128) };
 
 export type LoadListener = (event: LoadEvent) => void;
 export type Models = ArtifactManifest['models'];
@@ -87,8 +87,9 @@ export async function loadTextEmbedder(models: Models, downloads: DownloadQueue,
 }
 
 /** Runs the towers once on a grey square, so the first shopper's photo does not pay for compiling the kernels. */
-export async function warmUpTowers(embedders: ImageEmbedders, framing: Framing): Promise<void> {
-  await embedImages(embedders, [WARM_UP_IMAGE], framing);
+export async function warmUpTowers(embedders: ImageEmbedders, framing: Framing): Promise<ImageEmbedding> {
+  const [embedding] = await embedImages(embedders, [WARM_UP_IMAGE], framing);
+  return embedding!;
 }
 
 /** What the page is told of a loaded engine: the catalog's part from its manifest (either layout), and how it loaded. */
