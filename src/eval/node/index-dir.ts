@@ -1,6 +1,3 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { decodeCell } from '../../artifacts/shared/cells.js';
 import { isCompactManifest } from '../../artifacts/shared/compact.js';
 import { readManifestJson } from '../../artifacts/node/read.js';
 import type { ArtifactManifest } from '../../artifacts/shared/format.js';
@@ -22,11 +19,10 @@ export interface EvalIndex {
 export async function openEvalIndex(dir: string): Promise<EvalIndex> {
   const json = await readManifestJson(dir);
   if (isCompactManifest(json)) {
-    const { manifest, source } = await openCompactDir(dir, Infinity);
-    // Every cell read once for the products' ids and categories (the judge counts each label's products).
-    const products = await Promise.all(
-      manifest.cells.map(async (cell) => decodeCell(new Uint8Array(await readFile(join(dir, cell.file))), cell.file).products.map((p) => ({ id: p.id, category: cell.category }))),
-    );
+    const { manifest, source, store } = await openCompactDir(dir, Infinity);
+    // Every cell loaded (and held, for the searches that follow) for the products' ids and categories: the judge
+    // counts each label's products.
+    const products = await Promise.all(manifest.cells.map(async (cell, i) => (await store.cell(i)).products.map((p) => ({ id: p.id, category: cell.category }))));
     return { catalog: { source, products: products.flat() }, models: manifest.models, framing: manifest.framing, buildId: manifest.buildId, categories: manifest.categories.length };
   }
   const catalog = await openCatalogDir(dir);
