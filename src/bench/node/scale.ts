@@ -1,5 +1,5 @@
-import { COMPACT_VERSION, type CompactManifest } from '../../artifacts/shared/compact.js';
-import type { Product } from '../../artifacts/shared/format.js';
+import { COMPACT_STATS_FILE, COMPACT_VERSION, type CompactManifest } from '../../artifacts/shared/compact.js';
+import { MANIFEST_FILE, type Product } from '../../artifacts/shared/format.js';
 import { categoryKey } from '../../catalog/shared/taxonomy.js';
 import type { Progress } from '../../common/shared/progress.js';
 import { existsSync, readFileSync } from 'node:fs';
@@ -327,14 +327,14 @@ export async function benchScale(options: ScaleOptions): Promise<ScaleLine[]> {
     const single = singleFileBytesPerProduct(options.baseDir);
     for (const size of [...options.sizes].sort((a, b) => a - b)) {
       const dir = join(options.workDir, `compact-${size}`);
-      const manifestPath = join(dir, 'manifest.json');
+      const manifestPath = join(dir, MANIFEST_FILE);
       const existing = existsSync(manifestPath) ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as CompactManifest) : null;
       let buildRate: number | null = null;
       if (!existing || existing.version !== COMPACT_VERSION || existing.counts.products !== size || existing.realProducts !== Math.min(size, realRows)) {
         progress.line(`— scale: building the compact catalog of ${size.toLocaleString('en')} products`);
         buildRate = (await buildCompactCatalog(catalog, { size, realRows, outDir: dir, progress })).productsPerSecond;
       } else {
-        const stats = JSON.parse(readFileSync(join(dir, 'compact_stats.json'), 'utf8')) as { productsPerSecond: number; cellsReused: number };
+        const stats = JSON.parse(readFileSync(join(dir, COMPACT_STATS_FILE), 'utf8')) as { productsPerSecond: number; cellsReused: number };
         buildRate = stats.cellsReused === 0 ? stats.productsPerSecond : null;
       }
       progress.line(`— scale: measuring ${size.toLocaleString('en')} products`);
@@ -390,7 +390,7 @@ export async function benchScale(options: ScaleOptions): Promise<ScaleLine[]> {
 
 /** What the page downloads per product in today's layout for photos and words: every index file but the prompts. */
 function singleFileBytesPerProduct(dir: string): number {
-  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { files: { path: string; bytes: number }[]; counts: { products: number } };
+  const manifest = JSON.parse(readFileSync(join(dir, MANIFEST_FILE), 'utf8')) as { files: { path: string; bytes: number }[]; counts: { products: number } };
   const perProduct = manifest.files.filter((f) => f.path !== 'vectors/prompts.f16' && f.path !== 'index_stats.json').reduce((n, f) => n + f.bytes, 0);
   return Math.round(perProduct / manifest.counts.products);
 }
