@@ -14,9 +14,9 @@ import { bestIds, exactTopK } from '../shared/exact.js';
 import type { AnnRun, AnnRunResult, AnnSetup, BenchWorkerApi, EmbedSetup, EmbedTiming, GpuProbe, ScaleRun, ScaleSetup } from '../shared/protocol.js';
 import type { VerifiedFile } from '../../assets/browser/download.js';
 import { FileCache } from '../../assets/browser/file-cache.js';
-import { validateCompactManifest, type CompactManifest } from '../../artifacts/shared/compact.js';
+import { validateCompactManifest } from '../../artifacts/shared/compact.js';
 import { fileRecord } from '../../artifacts/shared/format.js';
-import { openCompactSource } from '../../search/shared/compact-source.js';
+import { compactSource, decodeCompactIndex, type CompactIndex } from '../../search/shared/compact-source.js';
 import { shardStore } from '../../search/worker/shards.js';
 import { searchCatalog } from '../../search/shared/policy.js';
 // The same runtime files the app serves (src/models/worker/runtime.ts), from this origin.
@@ -41,18 +41,18 @@ async function fetchF32(url: string, count: number): Promise<Float32Array> {
 
 let embed: { encoders: ImageEmbedders; pipelines: PhotoPipeline[]; framing: Framing } | null = null;
 let ann: { setup: AnnSetup; graph: HnswIndex; vectors: Float32Array; queries: Float32Array } | null = null;
-let scale: { setup: ScaleSetup; manifest: CompactManifest; router: Uint8Array; prompts: Uint8Array; shards: VerifiedFile[]; cache: FileCache; queries: Float32Array } | null = null;
+let scale: { setup: ScaleSetup; index: CompactIndex; shards: VerifiedFile[]; cache: FileCache; queries: Float32Array } | null = null;
 /** Room for every shard the queries touch: the uncached runs read them all from IndexedDB. */
 const SCALE_STORED_BYTES = 16 * 2 ** 30;
 
 /** A fresh source over the catalog, as the app's worker opens one: nothing decoded in memory; shards from IndexedDB, else the network (then stored). */
 function scaleSource(memoryBytes: number) {
-  const { manifest, router, prompts, shards, cache } = scale!;
+  const { index, shards, cache } = scale!;
   let fetched = 0;
   const store = shardStore(cache, shards, { memoryBytes, storedBytes: SCALE_STORED_BYTES }, (file) => {
     if (file.done) fetched += file.total;
   });
-  return { source: openCompactSource(manifest, router, prompts, store), store, fetched: () => fetched };
+  return { source: compactSource(index, store), store, fetched: () => fetched };
 }
 
 const api: BenchWorkerApi = {
@@ -153,13 +153,13 @@ const api: BenchWorkerApi = {
     const shards = manifest.cells.map((cell) => ({ ...fileRecord(manifest, cell.file), url: `${setup.baseUrl}${cell.file}` }));
     const width = manifest.models.imageSemantic.spec.dim + manifest.models.visual.spec.dim;
     const queries = await fetchF32(setup.queriesUrl, setup.queries * width);
-    scale = { setup, manifest, router: router!, prompts: prompts!, shards, cache: await FileCache.open(), queries };
+    scale = { setup, index: decodeCompactIndex(manifest, router!, prompts!), shards, cache: await FileCache.open(), queries };
     return { startBytes: manifestBytes.byteLength + router!.byteLength + prompts!.byteLength, shards: shards.length, crossOriginIsolated };
   },
 
   async runScale(run: ScaleRun) {
     if (!scale) throw new Error('setupScale first');
-    const { setup, manifest, queries, cache } = scale;
+    const { setup, index: { manifest }, queries, cache } = scale;
     const dim = manifest.models.imageSemantic.spec.dim;
     const width = dim + manifest.models.visual.spec.dim;
     const query = (q: number) => ({ semantic: queries.subarray(q * width, q * width + dim), visual: queries.subarray(q * width + dim, (q + 1) * width) });

@@ -80,13 +80,20 @@ export class LruCellStore implements CellStore {
   }
 }
 
-/** A compact catalog's source from its two small files (router, prompt vectors), with cells from `store`. */
-export function openCompactSource(manifest: CompactManifest, routerBytes: Uint8Array, promptBytes: Uint8Array, store: CellStore): CatalogSource {
+/** A compact catalog's two small files, decoded once and shared by every source over the catalog. */
+export interface CompactIndex {
+  readonly manifest: CompactManifest;
+  readonly router: RouterContent;
+  /** The category prompts' vectors, unit length. */
+  readonly prompts: Matrix;
+}
+
+export function decodeCompactIndex(manifest: CompactManifest, routerBytes: Uint8Array, promptBytes: Uint8Array): CompactIndex {
   const router = decodeRouter(routerBytes, manifest.router);
   const { vectors } = manifest.prompts;
   const prompts = decodeMatrix(promptBytes, vectors.encoding, vectors.rows, vectors.dim);
   for (let r = 0; r < prompts.rows; r++) prompts.data.set(normalize(row(prompts, r)), r * prompts.dim);
-  return compactSource(manifest, router, prompts, store);
+  return { manifest, router, prompts };
 }
 
 /**
@@ -94,7 +101,7 @@ export function openCompactSource(manifest: CompactManifest, routerBytes: Uint8A
  * scope's cells), only their cells are loaded, their 8-bit semantic codes are scanned and the short list re-ranked
  * in 9 bits; the second signal (CNN or product name) is scored from its codes for the candidates alone.
  */
-function compactSource(manifest: CompactManifest, router: RouterContent, promptVectors: Matrix, store: CellStore): CatalogSource {
+export function compactSource({ manifest, router, prompts: promptVectors }: CompactIndex, store: CellStore): CatalogSource {
   const semanticDim = manifest.models.imageSemantic.spec.dim;
   const rotation = new RandomRotation(semanticDim, manifest.compact.rotationSeed);
   const textRotation = new RandomRotation(router.text.d, manifest.compact.rotationSeed);

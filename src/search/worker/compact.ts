@@ -2,7 +2,7 @@ import type { FileProgress } from '../../assets/browser/download.js';
 import type { CompactManifest } from '../../artifacts/shared/compact.js';
 import { fileRecord } from '../../artifacts/shared/format.js';
 import { decodeImageBlob } from '../../imaging/worker/decode.js';
-import { openCompactSource } from '../shared/compact-source.js';
+import { compactSource, decodeCompactIndex } from '../shared/compact-source.js';
 import { policyAnswerer } from '../shared/engine.js';
 import type { ShardBudgets, ShardStats } from './api.js';
 import { WorkerSearchEngine } from './engine.js';
@@ -61,7 +61,7 @@ export async function openCompact(manifest: CompactManifest, loading: Loading, o
   };
   const store = shardStore(cache, shardFiles, budgets, shardProgress);
   const [source, embedders] = await Promise.all([
-    (async () => openCompactSource(manifest, await downloads.get(router!.path), await downloads.get(prompts!.path), store))(),
+    (async () => compactSource(decodeCompactIndex(manifest, await downloads.get(router!.path), await downloads.get(prompts!.path)), store))(),
     loadImageEmbedders(manifest.models, downloads, loading),
   ]);
 
