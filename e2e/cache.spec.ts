@@ -1,13 +1,11 @@
 /** Models and index are downloaded once per build and kept in IndexedDB (each test has a fresh browser context). */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { fileRecord, validateManifest } from '../src/artifacts/shared/format.js';
-import { TEST_ARTIFACTS_DIR, testCatalogIds } from '../src/index/node/sample-index.js';
-import { fulfillWith, serveEditedIndex } from './edited-index.js';
-import { cardIds, catalogPhoto, openVitrine, searched } from './vitrine.js';
+import { fileRecord } from '../src/artifacts/shared/format.js';
+import { testCatalogIds } from '../src/index/node/sample-index.js';
+import { fulfillWith, serveEditedIndex, testManifest } from './edited-index.js';
+import { cardIds, cards, catalogPhoto, openVitrine, searched } from './vitrine.js';
 
-const manifest = validateManifest(JSON.parse(readFileSync(join(TEST_ARTIFACTS_DIR, 'manifest.json'), 'utf8')));
+const manifest = testManifest();
 
 /** Requests for model and index files (the manifest itself is always asked for: it says what is current). */
 function recordDataRequests(page: Page): string[] {
@@ -25,13 +23,13 @@ test('after a reload, models and index come from IndexedDB with no download, and
   expect(cold.files.fromNetwork).toBeGreaterThan(0);
   expect(requests).toContain(`models/${manifest.models.imageSemantic.model}/${manifest.models.imageSemantic.spec.file}`);
   expect(requests).toContain(`models/${manifest.models.visual.model}/${manifest.models.visual.spec.file}`);
-  expect(requests).toContain(`artifacts/${manifest.vectors.semantic.file}`);
+  expect(requests).toContain(`artifacts/${manifest.router}`);
 
   requests.length = 0;
   await page.reload();
   const warm = await page.evaluate(() => window.__vitrine.ready);
   expect(requests).toEqual([]);
-  expect(warm.files).toEqual({ fromCache: cold.files.fromCache + cold.files.fromNetwork, fromNetwork: 0, bytesDownloaded: 0, notCached: [], scannedExactly: [] });
+  expect(warm.files).toEqual({ fromCache: cold.files.fromCache + cold.files.fromNetwork, fromNetwork: 0, bytesDownloaded: 0, notCached: [] });
   await expect(page.locator('#engine-info')).toContainText('models and index from this device');
 
   const id = testCatalogIds()[40]!;
@@ -42,7 +40,7 @@ test('after a reload, models and index come from IndexedDB with no download, and
 test('a cached file whose checksum no longer matches is dropped and downloaded again', async ({ page }) => {
   const requests = recordDataRequests(page);
   await openVitrine(page);
-  const damaged = fileRecord(manifest, manifest.vectors.semantic.file);
+  const damaged = fileRecord(manifest, manifest.router);
   // Flip bytes of the stored copy, as disk corruption or a meddling extension might.
   await page.evaluate(async (key) => {
     const db = await new Promise<IDBDatabase>((resolve, reject) => {
@@ -78,7 +76,7 @@ test('a cached file whose checksum no longer matches is dropped and downloaded a
 });
 
 test('when the browser refuses to store the files, the page still works from the downloaded copies', async ({ page, context, baseURL }) => {
-  // A 4 MB storage quota: room for hnswlib-wasm to load the graphs, not for the models (several MB each).
+  // A 4 MB storage quota: room for the router and shards, not for the models (several MB each).
   const cdp = await context.newCDPSession(page);
   await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(baseURL!).origin, quotaSize: 4_000_000 });
   const info = await openVitrine(page);
@@ -91,17 +89,21 @@ test('when the browser refuses to store the files, the page still works from the
   expect((await cardIds(page))[0]).toBe(id);
 });
 
-test('with no room even to open the graphs, the page scans the index exactly and still finds the product', async ({ page, context, baseURL }) => {
-  // hnswlib-wasm reads a graph through IndexedDB: a quota below the catalog graph's size leaves it no way in.
+test('with no room to store shards, searches answer from the downloaded ones, which a reload downloads again', async ({ page, context, baseURL }) => {
   const cdp = await context.newCDPSession(page);
   await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(baseURL!).origin, quotaSize: 200_000 });
-  const info = await openVitrine(page);
-  expect(info.files.scannedExactly.length).toBeGreaterThan(0);
-  expect(info.files.scannedExactly.join('\n')).toContain('hnsw/catalog.hnsw (QuotaExceededError: scanned exactly)');
-  await expect(page.locator('#engine-info')).toContainText('could not cache some files');
   const id = testCatalogIds()[210]!;
-  await searched(page, () => page.getByLabel('Drop a photo here').setInputFiles(catalogPhoto(id)));
-  expect((await cardIds(page))[0]).toBe(id);
+  const searchAndCount = async () => {
+    await openVitrine(page); // a new page load each time: a fresh worker
+    await searched(page, () => page.getByLabel('Drop a photo here').setInputFiles(catalogPhoto(id)));
+    expect((await cardIds(page))[0]).toBe(id);
+    return (await page.evaluate(() => window.__vitrine.shardStats()))!;
+  };
+  const first = await searchAndCount();
+  expect(first.stored.notCached.join('\n')).toContain('could not cache: QuotaExceededError');
+  expect(first.fetched.fromNetwork).toBeGreaterThan(first.stored.shards);
+  const again = await searchAndCount();
+  expect(again.fetched.fromNetwork).toBeGreaterThan(0);
 });
 
 test('with IndexedDB unavailable (private browsing), the page searches from the downloaded copies and says it could not cache', async ({ page, context }) => {
@@ -114,7 +116,6 @@ test('with IndexedDB unavailable (private browsing), the page searches from the 
   const info = await openVitrine(page);
   expect(info.files.fromNetwork).toBe(info.files.notCached.length);
   expect(info.files.notCached.every((f) => f.includes('could not cache: InvalidStateError'))).toBe(true);
-  expect(info.files.scannedExactly.length).toBe(manifest.files.filter((f) => f.path.endsWith('.hnsw')).length);
   await expect(page.locator('#engine-info')).toContainText('could not cache some files');
   const id = testCatalogIds()[220]!;
   await searched(page, () => page.getByLabel('Drop a photo here').setInputFiles(catalogPhoto(id)));
@@ -149,19 +150,27 @@ test('a cache from an older build of the catalog is replaced: only changed files
       return keys.map(String).sort();
     });
   await openVitrine(page);
+  const id = testCatalogIds()[40]!;
+  await searched(page, () => page.getByLabel('Drop a photo here').setInputFiles(catalogPhoto(id)));
   const older = await storedKeys();
-  const oldProducts = fileRecord(manifest, manifest.products).sha256;
-  expect(older).toContain(oldProducts);
+  const cellKeys = new Set(manifest.cells.map((cell) => fileRecord(manifest, cell.file).sha256));
+  const oldShards = older.filter((key) => cellKeys.has(key));
+  expect(oldShards.length).toBeGreaterThan(0);
 
-  // The shop rebuilt its index: the product names changed, nothing else did.
-  const newer = await serveEditedIndex(context, { products: (products) => products.forEach((p) => ((p as { name: string | null }).name = `${p.name} (new season)`)) });
-  const newProducts = (newer.files as { path: string; sha256: string }[]).find((f) => f.path === manifest.products)!.sha256;
+  // The shop rebuilt its index: the product names changed (so every shard), nothing else did.
+  const newer = await serveEditedIndex(context, { products: (products) => products.forEach((p) => (p.name = `${p.name} (new season)`)) });
   const requests = recordDataRequests(page);
   await page.reload();
   const info = await page.evaluate(() => window.__vitrine.ready);
-  expect(requests).toEqual([`artifacts/${manifest.products}`]);
+  // Models, router and prompts are the same files: nothing to fetch before the first search.
+  expect(requests).toEqual([]);
   expect(info.buildId).toBe(newer.buildId);
-  await expect.poll(storedKeys).toEqual([...older.filter((k) => k !== oldProducts), newProducts].sort());
+  await expect.poll(storedKeys).toEqual(older.filter((key) => !cellKeys.has(key)));
+
+  await searched(page, () => page.getByLabel('Drop a photo here').setInputFiles(catalogPhoto(id)));
+  await expect(cards(page).first().locator('h2')).toContainText('(new season)');
+  expect(requests.length).toBeGreaterThan(0);
+  expect(requests.every((path) => /^artifacts\/cells\//.test(path))).toBe(true);
 });
 
 test('a model file that does not match its checksum on the server is fetched again, then reported', async ({ page, context }) => {
@@ -201,9 +210,9 @@ test('a download cut short is fetched again and the page loads', async ({ page, 
 });
 
 test('an index built with another model (other vector widths) is refused with the reason', async ({ page, context }) => {
-  await serveEditedIndex(context, { manifest: (m) => (m.models.visual.spec.dim = 2048) });
+  await serveEditedIndex(context, { manifest: (m) => (m.models.imageSemantic.spec.dim = 2048) });
   await page.goto('/');
   const status = page.getByRole('status');
   await expect(status).toHaveAttribute('data-status', 'error');
-  await expect(status).toHaveText('The search engine could not load: visual vectors are 512-d but the model gives 2048-d: the index was built with another model');
+  await expect(status).toHaveText('The search engine could not load: semantic vectors are 512-d but the model gives 2048-d: the index was built with another model');
 });

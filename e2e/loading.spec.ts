@@ -19,6 +19,6 @@ test('a first visit shows download progress, then the ready state and the backen
   await expect(page.locator('#load-progress')).toBeHidden();
   await expect(page.getByRole('status')).toHaveText(`Ready — drop a photo to search ${info.products} products`);
   await expect(page.locator('#engine-info')).toHaveText(
-    new RegExp(`^WASM × ${info.threads} threads? · ${info.products} products · [\\d.]+ MB downloaded · ready in [\\d.]+ s$`),
+    new RegExp(`^WASM × ${info.threads} threads? · ${info.products} products · catalog loaded in ${info.shards!.count} parts as searches need them · [\\d.]+ MB downloaded · ready in [\\d.]+ s$`),
   );
 });

@@ -1,5 +1,5 @@
 /**
- * Offline use: after one visit online the app, its WASM runtime, models, index and every product photo are on the
+ * Offline use: after one visit online the app, its WASM runtime, models, every shard of the catalog and every product photo are on the
  * device; with the server stopped and the browser offline, a reload still loads (cross-origin isolated, so still
  * multi-threaded) and searches, with the product photos of the results. A new catalog build and a new app build
  * replace the offline copies. Each test runs its own static host, which it stops or redeploys.
@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { testCatalogIds } from '../src/index/node/sample-index.js';
 import { E2E_PORT } from './config.js';
-import { sha256Hex } from '../src/common/node/checksum.js';
-import { testManifest, testProducts } from './edited-index.js';
+import { MANIFEST_FILE } from '../src/artifacts/shared/format.js';
+import { editedBuild, testProducts } from './edited-index.js';
 import { copyOfBuild, E2E_DIST, startStaticHost } from './static-host.js';
 import { cardIds, cardImagesLoaded, catalogPhoto, cards, dropPhoto, photoFile, searched } from './vitrine.js';
 
@@ -42,6 +42,8 @@ test('after one visit, a reload with the server gone and the browser offline loa
   page.on('console', (message) => /Content.Security.Policy/i.test(message.text()) && violations.push(message.text()));
   try {
     const { buildId, seconds } = await prepareOffline(page, `${host.url}?offline`);
+    const shards = (await page.evaluate(() => window.__vitrine.shardStats()))!;
+    expect(shards.stored.shards).toBe(shards.shards);
     const products = testProducts();
     const saved = await cacheContents(page);
     const catalogCache = Object.keys(saved).find((name) => name.startsWith('vitrine-catalog '))!;
@@ -95,17 +97,12 @@ test('after one visit, a reload with the server gone and the browser offline loa
   }
 });
 
-/** Publishes another build of the same catalog into `dir`: a product renamed, so products.json and the build id change. */
+/** Publishes another build of the same catalog into `dir`: a product renamed, so its shard and the build id change. */
 function publishCatalogBuild(dir: string, renamed: string, name: string): string {
-  const products = testProducts().map((p) => (p.id === renamed ? { ...p, name } : p));
-  const productBytes = Buffer.from(JSON.stringify(products));
-  const manifest = JSON.parse(JSON.stringify(testManifest())) as { buildId: string; products: string; files: { path: string; bytes: number; sha256: string }[] };
-  const record = manifest.files.find((f) => f.path === manifest.products)!;
-  Object.assign(record, { bytes: productBytes.byteLength, sha256: sha256Hex(productBytes) });
-  manifest.buildId = sha256Hex(Buffer.from(JSON.stringify(manifest.files))).slice(0, 16);
-  writeFileSync(join(dir, 'artifacts', manifest.products), productBytes);
-  writeFileSync(join(dir, 'artifacts', 'manifest.json'), JSON.stringify(manifest));
-  return manifest.buildId;
+  const { manifest, files } = editedBuild({ products: (products) => products.forEach((p) => p.id === renamed && (p.name = name)) });
+  for (const [path, bytes] of files) writeFileSync(join(dir, 'artifacts', path), bytes);
+  writeFileSync(join(dir, 'artifacts', MANIFEST_FILE), JSON.stringify(manifest));
+  return manifest.buildId as string;
 }
 
 test('a new catalog build, then a new app build, replace the offline copies; the old caches are deleted', async ({ browser }) => {

@@ -1,6 +1,6 @@
 /**
  * The page and the Node build must agree: same pixels in, same vectors out, same JSON response. The Node side is
- * what the build stored (vectors) and what `npm run search` prints (responses).
+ * what the build stored (vectors) and what `npm run search` prints on the catalog the page is served (responses).
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ import { validateManifest, type Product } from '../src/artifacts/shared/format.j
 import type { SearchResponse } from '../src/search/shared/response.js';
 import { decodeMatrix } from '../src/vectors/shared/codec.js';
 import { cosine, row } from '../src/vectors/shared/vector.js';
-import { QUERY_IMAGES_DIR, TEST_ARTIFACTS_DIR, TEST_CATEGORIES, demoLabels, testCatalogIds } from '../src/index/node/sample-index.js';
+import { QUERY_IMAGES_DIR, TEST_ARTIFACTS_DIR, TEST_CATEGORIES, TEST_PAGE_DIR, demoLabels, testCatalogIds } from '../src/index/node/sample-index.js';
 import { catalogPhoto, openVitrine, photoFile, queryPhoto, type PhotoFile } from './vitrine.js';
 
 const manifest = validateManifest(JSON.parse(readFileSync(join(TEST_ARTIFACTS_DIR, 'manifest.json'), 'utf8')));
@@ -50,7 +50,7 @@ function pageSearch(page: Page, photo: PhotoFile, category: string | null): Prom
 
 /** `npm run search`'s JSON (printed on stdout whatever the status; exit code 1 for "error"). */
 function cliSearch(path: string, category: string | null): SearchResponse {
-  const args = ['src/cli/search.ts', '--image', path, '--artifacts', TEST_ARTIFACTS_DIR, ...(category ? ['--category', category] : [])];
+  const args = ['src/cli/search.ts', '--image', path, '--artifacts', TEST_PAGE_DIR, ...(category ? ['--category', category] : [])];
   const { stdout } = spawnSync(join(PROJECT_ROOT, 'node_modules/.bin/tsx'), args, { cwd: PROJECT_ROOT, encoding: 'utf8' });
   return JSON.parse(stdout) as SearchResponse;
 }

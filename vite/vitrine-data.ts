@@ -7,15 +7,17 @@ import { ASSETS_DIR, PROJECT_ROOT } from '../src/common/node/paths.js';
 import { ISOLATION_HEADERS } from '../src/common/shared/http-headers.js';
 import { decodeCell } from '../src/artifacts/shared/cells.js';
 import { COMPACT_FORMAT, COMPACT_STATS_FILE, isCompactManifest, validateCompactManifest, type CompactManifest } from '../src/artifacts/shared/compact.js';
+import { pageCatalog } from '../src/index/node/page-catalog.js';
 import { MANIFEST_FILE, STATS_FILE, validateManifest, type ArtifactManifest, type Product } from '../src/artifacts/shared/format.js';
 
 /**
  * Serves the data the page's worker fetches, at the URLs it expects:
- *   artifacts/<file>        the index (VITRINE_ARTIFACTS, default artifacts/demo)
+ *   artifacts/<file>        the catalog in the compact layout (VITRINE_ARTIFACTS, default artifacts/demo; a build of
+ *                           npm run build:index is served as its conversion in page/, made when missing)
  *   models/<model>/<file>   the encoders the index was built with (from assets/): the two image encoders, and the
  *                           text encoder with its tokenizer, which the page fetches on the first query with words
- *   catalog/<image>         product photos (from the catalog folder recorded in index_stats.json, or a compact
- *                           catalog's compact_stats.json)
+ *   catalog/<image>         product photos (from the catalog folder recorded in the compact catalog's
+ *                           compact_stats.json; a remote-mode index's index_stats.json)
  * In dev they stream from disk; `vite build` copies exactly these files into the output, so it is plain static
  * hosting (and `vite preview` serves that copy). Only files the manifest names are served: no path leaves the map.
  */
@@ -24,12 +26,16 @@ function artifactsDir(): string {
   return resolve(PROJECT_ROOT, process.env.VITRINE_ARTIFACTS ?? 'artifacts/demo');
 }
 
-/** URL path (relative to the app's base) → file on disk: today's layout, or the compact one (npm run build:scale). */
-function dataFiles(dir: string): Map<string, string> {
-  const manifestPath = join(dir, MANIFEST_FILE);
-  if (!existsSync(manifestPath)) {
-    throw new Error(`no catalog index at ${dir} — build one with npm run build:index (or set VITRINE_ARTIFACTS)`);
+/**
+ * URL path (relative to the app's base) → file on disk: a compact catalog (a build of npm run build:index is
+ * converted on load, see pageCatalog), or a remote-mode manifest.
+ */
+function dataFiles(indexDir: string): Map<string, string> {
+  if (!existsSync(join(indexDir, MANIFEST_FILE))) {
+    throw new Error(`no catalog index at ${indexDir} — build one with npm run build:index (or set VITRINE_ARTIFACTS)`);
   }
+  const dir = pageCatalog(indexDir);
+  const manifestPath = join(dir, MANIFEST_FILE);
   const json: unknown = JSON.parse(readFileSync(manifestPath, 'utf8'));
   const manifest = isCompactManifest(json) ? validateCompactManifest(json) : validateManifest(json);
   const files = new Map<string, string>([[`artifacts/${MANIFEST_FILE}`, manifestPath]]);

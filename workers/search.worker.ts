@@ -3,7 +3,7 @@
  * The page talks to it only through Comlink (src/search/worker/api.ts).
  */
 import { expose } from 'comlink';
-import type { EngineInfo, LoadEvent, SearchWorkerApi, ShardBudgets, ShardStats, TextModelInfo } from '../src/search/worker/api.js';
+import type { EngineInfo, LoadEvent, OfflineCatalog, SearchWorkerApi, ShardBudgets, ShardStats, TextModelInfo } from '../src/search/worker/api.js';
 import { WorkerSearchEngine } from '../src/search/worker/engine.js';
 import type { SearchRequest } from '../src/search/shared/policy.js';
 import { errorResponse, type SearchResponse } from '../src/search/shared/response.js';
@@ -93,6 +93,14 @@ const api: SearchWorkerApi = {
 
   async shardStats(): Promise<ShardStats | null> {
     return (await loaded()).shardStats();
+  },
+
+  async saveForOffline(onProgress: (done: number, total: number) => void): Promise<OfflineCatalog> {
+    try {
+      return await (await loaded()).saveForOffline((done, total) => void onProgress(done, total));
+    } catch (error) {
+      throw new Error(message(error));
+    }
   },
 
   async embed(image: Blob) {

@@ -25,7 +25,10 @@ row moved by seeded noise within its product's category) and the catalog is mark
   -h, --help               this text
 
 Rows are written one category at a time (bounded memory); an interrupted --out run resumes from the cells it
-finished. Exit code 3 when --out needs real rows that are not embedded yet (rerun, or pass --allow-derived).`;
+finished. The quality gates run on the written catalog before it replaces --out: sampled products searched by their
+own vectors come back first, and whole-catalog lookups keep recall@10 ≥ 0.9 against an exact scan; a failing catalog
+is set aside in <out>.rejected (exit code 1). Exit code 3 when --out needs real rows that are not embedded yet
+(rerun, or pass --allow-derived).`;
 
 await runCli('build:scale', USAGE, async (argv) => {
   const { values } = parseArgs({
@@ -62,6 +65,11 @@ await runCli('build:scale', USAGE, async (argv) => {
     }
     const result = await buildCompactCatalog(catalog, { size, realRows: real, outDir: resolve(values.out), progress });
     const { manifest, bytes } = result;
+    for (const gate of result.quality.gates) progress.line(`${gate.passed ? 'PASS' : 'FAIL'} ${gate.name}: ${gate.detail}`);
+    if (result.rejectedTo) {
+      progress.line(`quality gates FAILED — ${values.out} is untouched; this catalog is in ${result.rejectedTo}`);
+      return { exitCode: 1 };
+    }
     progress.line(
       `${values.out}: ${manifest.counts.products} products (${manifest.synthetic ? `synthetic: ${manifest.realProducts} real` : 'all real'}), ${manifest.counts.cells} cells, ${manifest.counts.lists} lists`,
     );

@@ -13,7 +13,7 @@
  */
 import { proxy, wrap, type Remote } from 'comlink';
 import { blankWords, errorResponse, type SearchResponse } from '../search/shared/response.js';
-import type { EngineInfo, ImageEmbedding, LoadEvent, SearchRequest, SearchWorkerApi, ShardBudgets, ShardStats, TextModelInfo } from '../search/worker/api.js';
+import type { EngineInfo, ImageEmbedding, LoadEvent, OfflineCatalog, SearchRequest, SearchWorkerApi, ShardBudgets, ShardStats, TextModelInfo } from '../search/worker/api.js';
 
 export interface EngineEvents {
   onLoadEvent(event: LoadEvent): void;
@@ -161,6 +161,11 @@ export class SearchEngineClient {
   async shardStats(): Promise<ShardStats | null> {
     const session = await this.readySession();
     return this.call(session, () => session.api.shardStats());
+  }
+
+  async saveForOffline(onProgress: (done: number, total: number) => void): Promise<OfflineCatalog> {
+    const session = await this.readySession();
+    return this.call(session, () => session.api.saveForOffline(proxy(onProgress)));
   }
 
   /** A worker that has loaded; one that dies while loading is replaced and waited for (nothing was sent to it yet). */

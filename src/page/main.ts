@@ -259,7 +259,7 @@ if (offlineWanted(new URLSearchParams(location.search), kiosk !== null)) {
   const offline = startOffline({ appBase: dataBase, status: byId('offline-status', HTMLParagraphElement), whenIdle: kiosk?.atNextStartOver });
   // Words work offline only if the text model is on the device too: it is fetched once the photos are.
   void engine.ready
-    .then((info) => offline.prepare(info))
+    .then((info) => offline.prepare(info, engine))
     .then(() => engine.loadText())
     .catch(() => undefined); // a text model that did not load is asked for again by the first query with words
 }

@@ -9,7 +9,7 @@ import { ArtifactError, type ArtifactFile, type ArtifactManifest, type VectorSet
  */
 export const COMPACT_FORMAT = 'vitrine-compact';
 export const COMPACT_VERSION = 2;
-/** Beside the manifest: the build's figures and the photo folder its products' images are in. */
+/** Beside the manifest: the build's figures, the photo folder its products' images are in and the index it was made from. */
 export const COMPACT_STATS_FILE = 'compact_stats.json';
 
 export interface CellRecord {

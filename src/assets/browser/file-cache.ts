@@ -6,9 +6,9 @@ import { describeError, downloadVerified, type FileProgress, type VerifiedFile }
  * Verified files kept in IndexedDB, keyed by SHA-256, for the page and its worker alike: a file is downloaded once
  * (download.ts) and read from IndexedDB on later visits. A stored copy is checked again on every read; one that no
  * longer matches is dropped and downloaded again. Downloads are stored once the models and index are open
- * (`persist`, alongside the warm-up): storing never delays a download, and never competes for quota with
- * hnswlib-wasm, which needs IndexedDB room to load a graph. Storage failures (quota, private mode) never stop the
- * search: they are reported.
+ * (`persist`, alongside the warm-up), so storing never delays a download; a catalog's shards are stored as searches
+ * fetch them, under their own byte budget. Storage failures (quota, private mode) never stop the search: they are
+ * reported.
  */
 const DB_NAME = 'vitrine-files';
 const STORE = 'files';

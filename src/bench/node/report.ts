@@ -3,7 +3,7 @@ import type { ScaleLine } from './scale.js';
 import type { Summary } from '../shared/stats.js';
 import { BUSY_PER_CORE } from './machine.js';
 import type { BenchResult } from './run.js';
-import type { IndexSize } from './sizes.js';
+import type { IndexSize, SizedFile } from './sizes.js';
 
 type Cell = string | number;
 type Align = 'l' | 'r';
@@ -27,15 +27,21 @@ const int = (v: number) => Math.round(v).toLocaleString('en');
 const p50p95 = (s: Summary) => `${ms(s.p50)} / ${ms(s.p95)}`;
 const ratio = (v: number) => (Number.isFinite(v) ? `${v.toFixed(2)}×` : '—');
 
-/** Per-category graphs summed into one entry. */
-function fileList(files: IndexSize['files'], products: number): string {
-  const categories = files.filter((f) => f.path.startsWith('hnsw/category-'));
+/** Per-category graphs, and shards, summed into one entry each. */
+function fileList(files: readonly SizedFile[], products: number): string {
+  const groups = [
+    { of: (f: SizedFile) => f.path.startsWith('hnsw/category-'), name: (n: number) => `hnsw/category-*.hnsw (${n} graphs)` },
+    { of: (f: SizedFile) => f.path.startsWith('cells/'), name: (n: number) => `cells/*.cell (${n} shards)` },
+  ];
   const merged = [
-    ...files.filter((f) => !f.path.startsWith('hnsw/category-')),
-    ...(categories.length ? [{ path: `hnsw/category-*.hnsw (${categories.length} graphs)`, bytes: categories.reduce((s, f) => s + f.bytes, 0), per_product: 0, page: true, fixed: false }] : []),
+    ...files.filter((f) => !groups.some((g) => g.of(f))),
+    ...groups.flatMap((g) => {
+      const members = files.filter(g.of);
+      return members.length ? [{ path: g.name(members.length), bytes: members.reduce((s, f) => s + f.bytes, 0), fixed: false }] : [];
+    }),
   ];
   return merged
-    .map((f) => `${f.path} ${f.fixed ? `${formatBytes(f.bytes)} fixed` : int(f.bytes / products)}${f.page ? '' : ' (not downloaded)'}`)
+    .map((f) => `${f.path} ${f.fixed ? `${formatBytes(f.bytes)} fixed` : int(f.bytes / products)}`)
     .join(', ');
 }
 
@@ -185,7 +191,7 @@ export function formatReport(r: BenchResult, jsonPath: string | null = null): st
         ['l', 'l'],
       ),
       '',
-      `per file, bytes per product:\n${s.indexes.map((i) => `  ${i.name}: ${fileList(i.files, i.products)}`).join('\n')}`,
+      `per file, bytes per product:\n${s.indexes.map((i) => `  ${i.name}: ${fileList(i.files, i.products)}\n  ${i.name} as the page reads it (page/): ${fileList(i.page_files, i.products)}`).join('\n')}`,
       '',
       `first visit, downloaded, for a catalog of ${int(s.downloads[0]?.products ?? 0)} products:`,
       table(

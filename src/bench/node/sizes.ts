@@ -1,12 +1,22 @@
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadModelsConfig } from '../../models/node/config.js';
 import { readManifest } from '../../artifacts/node/read.js';
+import { validateCompactManifest } from '../../artifacts/shared/compact.js';
 import { MANIFEST_FILE, type ArtifactManifest } from '../../artifacts/shared/format.js';
+import { pageCatalog } from '../../index/node/page-catalog.js';
 import { resolveProfile } from '../../models/shared/manifest.js';
 
 /** Files whose size does not grow with the catalog; every other artifact file does (vectors, graphs, products). */
 const FIXED_FILES = (m: ArtifactManifest) => new Set([MANIFEST_FILE, m.prompts.vectors.file]);
+
+export interface SizedFile {
+  readonly path: string;
+  readonly bytes: number;
+  readonly per_product: number;
+  /** Does not grow with the catalog. */
+  readonly fixed: boolean;
+}
 
 export interface IndexSize {
   readonly name: string;
@@ -14,17 +24,18 @@ export interface IndexSize {
   readonly profile: string;
   readonly products: number;
   readonly entries: number;
-  /** Every artifact file, manifest included (what index_stats.json counts). */
+  /** Every artifact file of the build, manifest included (what index_stats.json counts). */
   readonly total_bytes: number;
   readonly bytes_per_product: number;
-  /** Of those, what the page downloads for photo search (all but the product-name text vectors). */
+  /** What the page downloads at most: its compact conversion (manifest, router, prompts and every shard). */
   readonly page_bytes: number;
   readonly page_bytes_per_product: number;
-  /** Bytes per product of the files that grow with the catalog, and the size of the rest. */
+  /** Bytes per product of the build's files that grow with the catalog, and the size of the rest. */
   readonly scaling_bytes_per_product: number;
   readonly fixed_bytes: number;
-  /** page: downloaded by the page; fixed: does not grow with the catalog. */
-  readonly files: { readonly path: string; readonly bytes: number; readonly per_product: number; readonly page: boolean; readonly fixed: boolean }[];
+  readonly files: readonly SizedFile[];
+  /** The compact conversion's files (shards grow with the catalog; manifest, router and prompts hardly do). */
+  readonly page_files: readonly SizedFile[];
   /** The two image encoders the page downloads. */
   readonly model_bytes: number;
 }
@@ -33,12 +44,14 @@ export async function indexSize(name: string, dir: string): Promise<IndexSize> {
   const manifest = await readManifest(dir);
   const products = manifest.counts.products;
   const fixed = FIXED_FILES(manifest);
-  const files = [{ path: MANIFEST_FILE, bytes: statSync(join(dir, MANIFEST_FILE)).size }, ...manifest.files.map((f) => ({ path: f.path, bytes: f.bytes }))].map(
-    (f) => ({ ...f, per_product: Math.round(f.bytes / products), page: f.path !== manifest.vectors.text.file, fixed: fixed.has(f.path) }),
-  );
-  const sum = (list: typeof files) => list.reduce((s, f) => s + f.bytes, 0);
+  const sized = (path: string, bytes: number, isFixed: boolean): SizedFile => ({ path, bytes, per_product: Math.round(bytes / products), fixed: isFixed });
+  const files = [{ path: MANIFEST_FILE, bytes: statSync(join(dir, MANIFEST_FILE)).size }, ...manifest.files].map((f) => sized(f.path, f.bytes, fixed.has(f.path)));
+  const pageDir = pageCatalog(dir);
+  const page = validateCompactManifest(JSON.parse(readFileSync(join(pageDir, MANIFEST_FILE), 'utf8')));
+  const pageFiles = [{ path: MANIFEST_FILE, bytes: statSync(join(pageDir, MANIFEST_FILE)).size }, ...page.files].map((f) => sized(f.path, f.bytes, !f.path.startsWith('cells/')));
+  const sum = (list: readonly SizedFile[]) => list.reduce((s, f) => s + f.bytes, 0);
   const total = sum(files);
-  const page = sum(files.filter((f) => f.page));
+  const pageBytes = sum(pageFiles);
   const fixedBytes = sum(files.filter((f) => f.fixed));
   const modelBytes = [manifest.models.imageSemantic, manifest.models.visual].reduce((s, r) => s + r.files[r.spec.file]!.bytes, 0);
   return {
@@ -49,11 +62,12 @@ export async function indexSize(name: string, dir: string): Promise<IndexSize> {
     entries: manifest.counts.entries,
     total_bytes: total,
     bytes_per_product: Math.round(total / products),
-    page_bytes: page,
-    page_bytes_per_product: Math.round(page / products),
+    page_bytes: pageBytes,
+    page_bytes_per_product: Math.round(pageBytes / products),
     scaling_bytes_per_product: Math.round((total - fixedBytes) / products),
     fixed_bytes: fixedBytes,
     files,
+    page_files: pageFiles,
     model_bytes: modelBytes,
   };
 }
@@ -63,7 +77,7 @@ export interface ProfileDownload {
   readonly products: number;
   /** Image encoders (the page never downloads the text encoder). */
   readonly model_bytes: number | null;
-  /** Artifacts the page downloads for photo search. */
+  /** Artifacts the page downloads at most (every shard of the compact layout). */
   readonly artifact_bytes: number;
   /** Page, worker and onnxruntime-web WASM build, as measured on a cold load (null when the page part did not run). */
   readonly app_bytes: number | null;
@@ -79,11 +93,10 @@ export interface ProfileDownload {
 export function profileDownloads(indexes: readonly IndexSize[], products: number, appBytes: number | null): ProfileDownload[] {
   const config = loadModelsConfig();
   const out: ProfileDownload[] = [];
-  // Page downloads: files that grow with the catalog scale per product, the manifest and prompt vectors stay.
+  // Page downloads: shards scale per product, the manifest, router and prompt vectors stay.
   const scaled = (i: IndexSize) => {
-    const page = i.files.filter((f) => f.page);
-    const fixed = page.filter((f) => f.fixed).reduce((s, f) => s + f.bytes, 0);
-    const growing = page.filter((f) => !f.fixed).reduce((s, f) => s + f.bytes, 0);
+    const fixed = i.page_files.filter((f) => f.fixed).reduce((s, f) => s + f.bytes, 0);
+    const growing = i.page_files.filter((f) => !f.fixed).reduce((s, f) => s + f.bytes, 0);
     return Math.round((growing / i.products) * products + fixed);
   };
   for (const name of Object.keys(config.profiles)) {

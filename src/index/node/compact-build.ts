@@ -15,7 +15,8 @@ import { sampleIndices } from '../../vectors/shared/random.js';
 import { RandomRotation } from '../../vectors/shared/rotation.js';
 import { measureCatalogLikeness } from '../../search/shared/likeness.js';
 import { SEED } from './build.js';
-import { publish } from './publish.js';
+import { runCompactGates, type CompactQuality } from './compact-gates.js';
+import { publish, reject } from './publish.js';
 import type { ScaleCatalog } from './scale-catalog.js';
 
 /** Rows of one cell at most: a large category is split (k-means) into cells of about this size. */
@@ -34,13 +35,17 @@ export interface CompactBuildResult {
   readonly seconds: number;
   readonly productsPerSecond: number;
   readonly cellsReused: number;
+  readonly quality: CompactQuality;
+  /** Where a catalog whose gates failed was set aside (nothing was published); null when it was published. */
+  readonly rejectedTo: string | null;
 }
 
 /**
  * Writes the first `size` rows of a scale catalog in the compact layout, one category at a time (memory: the
  * largest category's vectors). Cells go into a work folder beside `outDir` as they are finished (each file written
  * then renamed, so one that exists is whole); an interrupted build run again with the same inputs reuses them. The
- * router is computed from the cells as written, then the folder is swapped in whole.
+ * router is computed from the cells as written, the quality gates run on what was written, then the folder is swapped
+ * in whole (or, when a gate fails, set aside beside it).
  */
 export async function buildCompactCatalog(
   catalog: ScaleCatalog,
@@ -182,14 +187,21 @@ export async function buildCompactCatalog(
   await writeFile(join(work, MANIFEST_FILE), manifestBytes);
   const total = files.reduce((n, f) => n + f.bytes, 0) + manifestBytes.byteLength;
   const seconds = (performance.now() - started) / 1000;
+  progress.line('quality gates: sampled products searched through the written cells, and recall against an exact scan');
+  const quality = await runCompactGates(work, size, (i) => catalog.row(i, realRows), SEED);
+  const passed = quality.gates.every((g) => g.passed);
   const result: CompactBuildResult = {
     manifest,
     bytes: { total, perProduct: Math.round(total / size), largestFile: Math.max(...files.map((f) => f.bytes)) },
     seconds,
     productsPerSecond: (size - reusedRows(cells, reused)) / seconds,
     cellsReused: reused,
+    quality,
+    rejectedTo: null,
   };
-  await writeFile(join(work, COMPACT_STATS_FILE), JSON.stringify({ ...result, manifest: undefined, products: size, synthetic, realProducts: manifest.realProducts, catalog: resolve(catalog.catalogDir) }, null, 1));
+  await writeFile(join(work, COMPACT_STATS_FILE), JSON.stringify({ ...result, manifest: undefined, products: size, synthetic, realProducts: manifest.realProducts, catalog: resolve(catalog.catalogDir), base: base.buildId }, null, 1));
+  // A catalog that fails its gates is set aside: the previous one (if any) stays in place.
+  if (!passed) return { ...result, rejectedTo: await reject(work, outDir) };
   await publish(work, outDir);
   await rm(work, { recursive: true, force: true });
   return result;

@@ -6,6 +6,7 @@ import { loadDatasets } from '../../assets/node/datasets.js';
 import { buildIndex } from './build.js';
 import { buildCompactCatalog } from './compact-build.js';
 import { ScaleCatalog } from './scale-catalog.js';
+import { PAGE_CATALOG_DIR, pageCatalog } from './page-catalog.js';
 import type { CompactManifest } from '../../artifacts/shared/compact.js';
 import { SILENT_PROGRESS } from '../../common/shared/progress.js';
 
@@ -29,6 +30,8 @@ export const QUERY_IMAGES_DIR = join(QUERY_DIR, queriesDataset.images);
 export const TEST_ROOT = join(PROJECT_ROOT, '.cache/test');
 export const TEST_CATALOG_DIR = join(TEST_ROOT, 'catalog');
 export const TEST_ARTIFACTS_DIR = join(TEST_ROOT, 'artifacts');
+/** The test index as the page is served it (see pageCatalog). */
+export const TEST_PAGE_DIR = join(TEST_ARTIFACTS_DIR, PAGE_CATALOG_DIR);
 
 export interface LabelRow {
   id: string;
@@ -87,9 +90,14 @@ export async function ensureTestArtifacts(): Promise<string> {
   const ids = testCatalogIds();
   const stamp = inputsDigest(ids);
   const stampFile = join(TEST_ROOT, 'stamp');
-  if (existsSync(join(TEST_ARTIFACTS_DIR, 'manifest.json')) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) {
-    return TEST_ARTIFACTS_DIR;
-  }
+  if (!existsSync(join(TEST_ARTIFACTS_DIR, 'manifest.json')) || !existsSync(stampFile) || readFileSync(stampFile, 'utf8') !== stamp) await buildTestArtifacts(ids, stamp);
+  // What the page is served (and the browser tests read): its compact conversion.
+  pageCatalog(TEST_ARTIFACTS_DIR);
+  return TEST_ARTIFACTS_DIR;
+}
+
+async function buildTestArtifacts(ids: readonly string[], stamp: string): Promise<void> {
+  const stampFile = join(TEST_ROOT, 'stamp');
   rmSync(TEST_CATALOG_DIR, { recursive: true, force: true });
   mkdirSync(join(TEST_CATALOG_DIR, 'images'), { recursive: true });
   for (const id of ids) symlinkSync(join(DEMO_IMAGES_DIR, `${id}.jpg`), join(TEST_CATALOG_DIR, 'images', `${id}.jpg`));
@@ -105,7 +113,6 @@ export async function ensureTestArtifacts(): Promise<string> {
   });
   if (!result.passed) throw new Error(`test index failed its quality gates: ${JSON.stringify(result.stats.gates)}`);
   writeFileSync(stampFile, stamp);
-  return TEST_ARTIFACTS_DIR;
 }
 
 /**

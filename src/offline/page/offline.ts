@@ -1,17 +1,18 @@
 /**
  * Offline use (kiosks, and any device that asked for it once): registers the service worker
  * (src/offline/sw/service-worker.ts), then, once the engine is ready, makes sure everything a search needs is on the
- * device — the WASM runtime the worker chose, the index manifest and every product photo, in the catalog build's
- * cache — and deletes the caches of earlier catalog builds. Models and index files are already in IndexedDB (the
- * worker's file cache). Shown in one status line; nothing here can break a search: failures only leave the device
- * less prepared, and the next visit carries on where this one stopped.
+ * device — the WASM runtime the worker chose, every shard of the catalog (the worker stores them in IndexedDB, with
+ * the models), and the index manifest and every product photo in the catalog build's cache — and deletes the caches
+ * of earlier catalog builds. Shown in one status line; nothing here can break a search: failures only leave the
+ * device less prepared, and the next visit carries on where this one stopped.
  */
-import { FileCache } from '../../assets/browser/file-cache.js';
-import { validateManifest, type Product } from '../../artifacts/shared/format.js';
 import { RUNTIME_FILES } from '../../models/worker/runtime-files.js';
 import { productImageUrl } from '../../catalog/shared/urls.js';
-import type { EngineInfo } from '../../search/worker/api.js';
+import type { EngineInfo, SearchWorkerApi } from '../../search/worker/api.js';
 import { CLAIM_MESSAGE, cacheName, MANIFEST_PATH, SERVICE_WORKER_FILE, staleCaches } from '../shared/caches.js';
+
+/** What the preparation asks of the search engine: every shard of the catalog stored on this device. */
+type CatalogSaver = Pick<SearchWorkerApi, 'saveForOffline'>;
 
 export type OfflineState = 'preparing' | 'ready' | 'partial' | 'unavailable' | 'updated';
 
@@ -65,7 +66,7 @@ function controlled(registration: ServiceWorkerRegistration): Promise<void> {
 }
 
 /** Registers the service worker now (it installs the app shell in the background); `prepare` waits for it. */
-export function startOffline(options: OfflineOptions): { prepare(info: EngineInfo): Promise<void> } {
+export function startOffline(options: OfflineOptions): { prepare(info: EngineInfo, engine: CatalogSaver): Promise<void> } {
   let updateShown = false;
   const offerReload = (what: string) => {
     if (updateShown) return;
@@ -94,12 +95,10 @@ export function startOffline(options: OfflineOptions): { prepare(info: EngineInf
   registration.catch(() => undefined);
 
   return {
-    async prepare(info) {
+    async prepare(info, engine) {
       let reg: ServiceWorkerRegistration;
       try {
         if (info.files.notCached.length) throw new Error(`the browser would not store ${info.files.notCached.join(', ')}`);
-        // A compact catalog keeps on this device only the parts searches needed: offline it would miss the rest.
-        if (info.shards) throw new Error(`this catalog of ${info.products.toLocaleString('en')} products is loaded in parts as searches need them; offline use needs a catalog built with npm run build:index`);
         reg = await registration;
         await controlled(reg);
         show(options, 'preparing', 'Saving for offline use…');
@@ -108,7 +107,7 @@ export function startOffline(options: OfflineOptions): { prepare(info: EngineInf
         show(options, 'unavailable', `Not available offline: ${describe(error)}`);
         return;
       }
-      await saveCatalog(info, options);
+      await saveCatalog(info, engine, options);
       setInterval(() => {
         void reg.update().catch(() => undefined);
         void catalogChanged(info, options.appBase).then((changed) => changed && offerReload('A new catalog was published'));
@@ -133,38 +132,41 @@ async function fetchManifest(appBase: URL): Promise<Response> {
   return response;
 }
 
+/** The build id of the catalog the server publishes now (the manifest of either layout has one). */
+async function publishedBuild(response: Response): Promise<string> {
+  const { buildId } = (await response.json()) as { buildId?: unknown };
+  if (typeof buildId !== 'string') throw new Error(`${MANIFEST_PATH} names no build`);
+  return buildId;
+}
+
 async function catalogChanged(info: EngineInfo, appBase: URL): Promise<boolean> {
   try {
-    return validateManifest(await (await fetchManifest(appBase)).json()).buildId !== info.buildId;
+    return (await publishedBuild(await fetchManifest(appBase))) !== info.buildId;
   } catch {
     return false; // offline, or the server is busy: ask again later
   }
 }
 
 /**
- * The manifest and every product photo of the build the engine loaded, in that build's cache; then the caches of
- * earlier builds go. Photos already cached (by this build, or an earlier one the service worker answers from) are
- * not downloaded again.
+ * Every shard of the build the engine loaded (stored by the worker), then the manifest and every product photo in
+ * that build's cache; then the caches of earlier builds go. Photos already cached (by this build, or an earlier one
+ * the service worker answers from) are not downloaded again.
  */
-async function saveCatalog(info: EngineInfo, options: OfflineOptions): Promise<void> {
+async function saveCatalog(info: EngineInfo, engine: CatalogSaver, options: OfflineOptions): Promise<void> {
   const { appBase } = options;
   const name = cacheName('catalog', appBase.pathname, info.buildId);
   let images: string[];
   let cache: Cache;
   try {
     const response = await fetchManifest(appBase);
-    const manifest = validateManifest(await response.clone().json());
-    if (manifest.buildId !== info.buildId) {
+    if ((await publishedBuild(response.clone())) !== info.buildId) {
       show(options, 'partial', 'Not ready offline: a new catalog was published while this page loaded — reload the page');
       return;
     }
-    const productsFile = manifest.files.find((f) => f.path === manifest.products);
-    if (!productsFile) throw new Error(`the manifest lists no ${manifest.products}`);
-    // The worker has just stored it in IndexedDB: read from there (downloaded again only if storing failed).
-    const bytes = await (await FileCache.open()).get({ ...productsFile, url: new URL(`artifacts/${productsFile.path}`, appBase).href }, () => undefined);
-    const products = JSON.parse(new TextDecoder().decode(bytes)) as Product[];
+    show(options, 'preparing', 'Saving the catalog for offline use…');
+    const saved = await engine.saveForOffline((done, total) => show(options, 'preparing', `Saving the catalog for offline use — part ${count(done)} of ${count(total)}`));
     const catalogBase = new URL('catalog/', appBase);
-    images = [...new Set(products.map((p) => productImageUrl(catalogBase, p.image)))];
+    images = [...new Set(saved.images.map((image) => productImageUrl(catalogBase, image)))];
     cache = await caches.open(name);
     await cache.put(new URL(MANIFEST_PATH, appBase), response);
   } catch (error) {

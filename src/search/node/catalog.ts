@@ -5,5 +5,5 @@ import { openCatalog, type SearchCatalog } from '../shared/catalog.js';
 /** The artifact set in a folder, opened for search as the CLI, the eval and the build's gates read it. */
 export async function openCatalogDir(dir: string): Promise<SearchCatalog> {
   const manifest = await readManifest(dir);
-  return openCatalog(manifest, folderReader(dir), (bytes, _file, dim, rows, efSearch) => openHnsw(bytes, dim, rows, efSearch));
+  return openCatalog(manifest, folderReader(dir), openHnsw);
 }

@@ -3,7 +3,6 @@ import { categoryKey } from '../../catalog/shared/taxonomy.js';
 import {
   ArtifactError,
   fileRecord,
-  type ArtifactFile,
   type ArtifactManifest,
   type CategoryRecord,
   type Product,
@@ -14,12 +13,8 @@ import {
 import { decodeMatrix } from '../../vectors/shared/codec.js';
 import { normalize, row, type Matrix } from '../../vectors/shared/vector.js';
 
-/**
- * Opens an HNSW graph file for search; `rows` = every entry row it holds. `null` = this environment cannot open a
- * graph (the browser refuses the storage hnswlib-wasm loads through): the scope is then scanned exactly — the
- * same neighbours or better, slower on a large catalog.
- */
-export type OpenHnsw = (bytes: Uint8Array, file: ArtifactFile, dim: number, rows: number, efSearch: number) => Promise<AnnIndex | null>;
+/** Opens an HNSW graph file for search; `rows` = every entry row it holds. */
+export type OpenHnsw = (bytes: Uint8Array, dim: number, rows: number, efSearch: number) => Promise<AnnIndex>;
 
 export interface CategoryScope {
   readonly record: CategoryRecord;
@@ -27,7 +22,7 @@ export interface CategoryScope {
   readonly ann: AnnIndex;
 }
 
-/** Everything a photo search needs, in memory: what the worker and the CLI hold after loading artifacts. */
+/** Everything a photo search needs, in memory: what Node's CLI, eval and build gates hold after loading artifacts. */
 export interface SearchCatalog {
   readonly manifest: ArtifactManifest;
   readonly products: readonly Product[];
@@ -82,8 +77,7 @@ export async function openCatalog(manifest: ArtifactManifest, read: ReadArtifact
   // hnswlib-wasm cannot load several graphs at once: open them one after another.
   const openScope = async (index: ScopeIndex, rows: Uint32Array): Promise<AnnIndex> => {
     if (index.kind === 'exact') return new ExactIndex(semantic, rows);
-    const file = fileRecord(manifest, index.file);
-    return (await openHnsw(await read(file), file, semantic.dim, rows.length, manifest.search.efSearch)) ?? new ExactIndex(semantic, rows);
+    return openHnsw(await read(fileRecord(manifest, index.file)), semantic.dim, rows.length, manifest.search.efSearch);
   };
 
   const allRows = Uint32Array.from({ length: manifest.counts.entries }, (_, i) => i);

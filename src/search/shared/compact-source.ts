@@ -91,6 +91,16 @@ export interface CompactIndex {
 export function decodeCompactIndex(manifest: CompactManifest, routerBytes: Uint8Array, promptBytes: Uint8Array): CompactIndex {
   const router = decodeRouter(routerBytes, manifest.router);
   const { vectors } = manifest.prompts;
+  const { imageSemantic, textSemantic } = manifest.models;
+  // Stored semantic vectors are rotated to the next power of two: the width says which model gave them.
+  const dims: [string, number, number][] = [
+    ['semantic vectors', router.centroids.width, new RandomRotation(imageSemantic.spec.dim, manifest.compact.rotationSeed).width],
+    ['product-name vectors', router.text.dim, textSemantic.spec.dim],
+    ['prompt vectors', vectors.dim, textSemantic.spec.dim],
+  ];
+  for (const [what, have, want] of dims) {
+    if (have !== want) throw new ArtifactError(`${what} are ${have}-d but the model gives ${want}-d: the index was built with another model`);
+  }
   const prompts = decodeMatrix(promptBytes, vectors.encoding, vectors.rows, vectors.dim);
   for (let r = 0; r < prompts.rows; r++) prompts.data.set(normalize(row(prompts, r)), r * prompts.dim);
   return { manifest, router, prompts };

@@ -46,6 +46,14 @@ export interface ShardStats {
   readonly fetched: DownloadSummary;
 }
 
+/** What `saveForOffline` put on this device: every shard of the catalog, and the product photos it shows. */
+export interface OfflineCatalog {
+  readonly shards: number;
+  readonly bytes: number;
+  /** Product photos, as paths under `catalog/`. */
+  readonly images: readonly string[];
+}
+
 export interface EngineInfo {
   readonly backend: Backend;
   readonly threads: number;
@@ -62,8 +70,6 @@ export interface EngineInfo {
   readonly files: DownloadSummary & {
     /** "path (could not cache: why)" for each file the browser would not store (quota, private mode). */
     readonly notCached: readonly string[];
-    /** HNSW graphs that could not be opened for want of storage (hnswlib-wasm loads through IndexedDB): scanned exactly instead. */
-    readonly scannedExactly: readonly string[];
   };
   readonly timings: { readonly loadMs: number; readonly warmUpMs: number };
   /**
@@ -77,13 +83,18 @@ export interface EngineInfo {
 
 export interface SearchWorkerApi {
   /**
-   * Downloads (or reads from IndexedDB) the models and index, opens them and runs a warm-up search. `dataBase` is
+   * Downloads (or reads from IndexedDB) the models and the catalog's router, opens them and warms the towers up. `dataBase` is
    * the URL under which `artifacts/`, `models/` and `catalog/` are served; `budgets` override the default shard
    * budgets of a compact catalog. Calling it again returns the same load.
    */
   load(dataBase: string, onEvent: (event: LoadEvent) => void, budgets?: Partial<ShardBudgets>): Promise<EngineInfo>;
   /** A compact catalog's shard figures (loads, evictions, bytes held and stored); null for other catalogs. */
   shardStats(): Promise<ShardStats | null>;
+  /**
+   * Stores every shard of the catalog on this device (those already there are read back), so that it searches
+   * offline; rejects with why when it cannot (a remote catalog, shards over the storage budget, storage refused).
+   */
+  saveForOffline(onProgress: (done: number, total: number) => void): Promise<OfflineCatalog>;
   /**
    * The same JSON response as `npm run search`; unreadable photos and failures come back as `status: "error"`. With
    * `modifier` ("in blue") the photo's query moves towards the words (loads the text side first if need be).

@@ -4,7 +4,8 @@ import { fileRecord } from '../../artifacts/shared/format.js';
 import { decodeImageBlob } from '../../imaging/worker/decode.js';
 import { compactSource, decodeCompactIndex } from '../shared/compact-source.js';
 import { policyAnswerer } from '../shared/engine.js';
-import type { ShardBudgets, ShardStats } from './api.js';
+import { decodeCell } from '../../artifacts/shared/cells.js';
+import type { OfflineCatalog, ShardBudgets, ShardStats } from './api.js';
 import { WorkerSearchEngine } from './engine.js';
 import { shardStore } from './shards.js';
 import {
@@ -15,6 +16,7 @@ import {
   imageModelDownloads,
   loadImageEmbedders,
   openTextEncoderSide,
+  PARALLEL_DOWNLOADS,
   warmUpTowers,
   type LoadListener,
   type Loading,
@@ -71,16 +73,48 @@ export async function openCompact(manifest: CompactManifest, loading: Loading, o
   const keep = currentChecksums(manifest.models, manifest.files);
   const [notCached] = await Promise.all([cache.persist(keep), warmUpTowers(embedders, manifest.framing)]);
 
-  const info = engineInfo(loading, manifest, { files: { ...downloads.summary(), notCached, scannedExactly: [] }, remote: null, shards: { count: manifest.cells.length, budgets }, warmUpStarted });
+  const info = engineInfo(loading, manifest, { files: { ...downloads.summary(), notCached }, remote: null, shards: { count: manifest.cells.length, budgets }, warmUpStarted });
   const answerer = policyAnswerer(source);
   // Product names are coded in the shards: words need only the text encoder and its tokenizer.
   const openText = (listener: LoadListener | undefined) => openTextEncoderSide(manifest.models, loading, listener, answerer, keep);
-  const shardStats = async (): Promise<ShardStats> => ({
-    shards: manifest.cells.length,
-    budgets,
-    memory: store.stats(),
-    stored: await cache.storedShards(budgets.storedBytes),
-    fetched: { ...fetched },
-  });
-  return new WorkerSearchEngine(answerer, manifest.framing, embedders, { decode: decodeImageBlob, openText }, info, shardStats);
+  const shards: CatalogShards = {
+    stats: async () => ({
+      shards: manifest.cells.length,
+      budgets,
+      memory: store.stats(),
+      stored: await cache.storedShards(budgets.storedBytes),
+      fetched: { ...fetched },
+    }),
+    async saveAll(onProgress) {
+      const bytes = shardFiles.reduce((n, f) => n + f.bytes, 0);
+      if (bytes > budgets.storedBytes) {
+        throw new Error(`its ${megabytes(bytes)} of shards are more than the ${megabytes(budgets.storedBytes)} this device keeps for them`);
+      }
+      const images = new Set<string>();
+      const queue = shardFiles.map((_, i) => i);
+      let done = 0;
+      const saveNext = async () => {
+        for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
+          const file = shardFiles[i]!;
+          for (const product of decodeCell(await cache.shard(file, budgets.storedBytes, shardProgress), file.path).products) images.add(product.image);
+          onProgress(++done, shardFiles.length);
+        }
+      };
+      await Promise.all(Array.from({ length: PARALLEL_DOWNLOADS }, saveNext));
+      // A shard the browser would not store was still read (searches work now), but offline it would be missing.
+      const { notCached } = await cache.storedShards(budgets.storedBytes);
+      const refused = shardFiles.filter((f) => notCached.some((failure) => failure.startsWith(`${f.path} `)));
+      if (refused.length) throw new Error(`the browser would not store ${refused.length} of ${shardFiles.length} shards (${notCached.at(-1)})`);
+      return { shards: shardFiles.length, bytes, images: [...images].sort() };
+    },
+  };
+  return new WorkerSearchEngine(answerer, manifest.framing, embedders, { decode: decodeImageBlob, openText }, info, shards);
 }
+
+/** A catalog's shards, for the page: their figures, and all of them stored for offline use. */
+export interface CatalogShards {
+  stats(): Promise<ShardStats>;
+  saveAll(onProgress: (done: number, total: number) => void): Promise<OfflineCatalog>;
+}
+
+const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;

@@ -15,8 +15,8 @@ import type { EngineInfo, LoadEvent, LoadPart } from './api.js';
 import type { WorkerTextSide } from './engine.js';
 
 /**
- * What the three ways of opening a catalog in the worker share (today's single-file layout, the compact sharded
- * one, and remote mode): the model files a manifest pins, their download queue and the image and text encoders.
+ * What the two ways of opening a catalog in the worker share (the compact sharded layout, and remote mode): the
+ * model files a manifest pins, their download queue and the image and text encoders.
  */
 
 /** Parallel downloads: enough to hide latency, few enough that the first files finish early. */
@@ -40,7 +40,7 @@ export function artifactDownload(file: ArtifactFile, dataBase: URL): VerifiedFil
   return { ...file, path: `artifacts/${file.path}`, url: new URL(`artifacts/${file.path}`, dataBase).href };
 }
 
-export function modelDownload(record: EncoderRecord<EncoderSpec>, file: string, dataBase: URL): VerifiedFile {
+function modelDownload(record: EncoderRecord<EncoderSpec>, file: string, dataBase: URL): VerifiedFile {
   const pinned = record.files[file];
   if (!pinned) throw new Error(`the manifest pins no file for model ${record.model}/${file}`);
   const path = `models/${record.model}/${file}`;
@@ -53,7 +53,7 @@ export function imageModelDownloads(models: Models, dataBase: URL): VerifiedFile
 }
 
 /** What words need of the models: the CLIP text encoder and its tokenizer. */
-export function textModelDownloads(models: Models, dataBase: URL): VerifiedFile[] {
+function textModelDownloads(models: Models, dataBase: URL): VerifiedFile[] {
   const { spec } = models.textSemantic;
   return [spec.file, spec.tokenizer, spec.tokenizerConfig].map((file) => modelDownload(models.textSemantic, file, dataBase));
 }
@@ -79,7 +79,7 @@ export async function loadImageEmbedders(models: Models, downloads: DownloadQueu
 }
 
 /** The text encoder, from a queue that holds `textModelDownloads`. */
-export async function loadTextEmbedder(models: Models, downloads: DownloadQueue, loading: Loading): Promise<TextEmbedder> {
+async function loadTextEmbedder(models: Models, downloads: DownloadQueue, loading: Loading): Promise<TextEmbedder> {
   const [model, tokenizer, tokenizerConfig] = textModelDownloads(models, loading.dataBase);
   const json = async (file: VerifiedFile) => JSON.parse(new TextDecoder().decode(await downloads.get(file.path))) as object;
   const { runtime } = loading;

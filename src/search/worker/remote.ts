@@ -22,8 +22,8 @@ export async function openRemote(manifest: ArtifactManifest, remote: { readonly 
   const [notCached] = await Promise.all([cache.persist(keep), warmUpTowers(embedders, manifest.index.framing)]);
 
   const answerer = apiAnswerer(api);
-  const info = engineInfo(loading, manifest, { files: { ...downloads.summary(), notCached, scannedExactly: [] }, remote: api.href, shards: null, warmUpStarted });
+  const info = engineInfo(loading, manifest, { files: { ...downloads.summary(), notCached }, remote: api.href, shards: null, warmUpStarted });
   // Words are embedded here too; the server has the product names.
   const openText = (listener: LoadListener | undefined) => openTextEncoderSide(manifest.models, loading, listener, answerer, keep);
-  return new WorkerSearchEngine(answerer, manifest.index.framing, embedders, { decode: decodeImageBlob, openText }, info);
+  return new WorkerSearchEngine(answerer, manifest.index.framing, embedders, { decode: decodeImageBlob, openText }, info, null);
 }
