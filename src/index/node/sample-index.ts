@@ -122,7 +122,9 @@ async function buildTestArtifacts(ids: readonly string[], stamp: string): Promis
 export async function buildTestCompactCatalog(outDir: string, cacheDir: string, size = testCatalogIds().length): Promise<CompactManifest> {
   const catalog = await ScaleCatalog.open(TEST_ARTIFACTS_DIR, join(TEST_CATALOG_DIR, 'images'), cacheDir);
   try {
-    return (await buildCompactCatalog(catalog, { size, realRows: catalog.baseCount, outDir, progress: SILENT_PROGRESS })).manifest;
+    const built = await buildCompactCatalog(catalog, { size, realRows: catalog.baseCount, outDir, progress: SILENT_PROGRESS });
+    if (built.rejectedTo) throw new Error(`the test catalog of ${size} products failed its quality gates: ${built.quality.gates.map((g) => g.detail).join('; ')}`);
+    return built.manifest;
   } finally {
     catalog.close();
   }
