@@ -10,7 +10,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { testCatalogIds } from '../src/index/node/sample-index.js';
 import { E2E_PORT } from './config.js';
 import { MANIFEST_FILE } from '../src/artifacts/shared/format.js';
-import { editedBuild, testProducts } from './edited-index.js';
+import { editedBuild, testManifest, testProducts } from './edited-index.js';
 import { copyOfBuild, E2E_DIST, startStaticHost } from './static-host.js';
 import { cardIds, cardImagesLoaded, catalogPhoto, cards, dropPhoto, photoFile, searched } from './vitrine.js';
 
@@ -151,4 +151,18 @@ test('a new catalog build, then a new app build, replace the offline copies; the
     await context.close();
     await host.close();
   }
+});
+
+test('a catalog whose shards are more than the device keeps for them says it is not available offline, and still searches', async ({ page }) => {
+  await page.goto('/?offline&shard-storage-mb=0.2');
+  const info = await page.evaluate(() => window.__vitrine.ready);
+  const shardBytes = testManifest().files.filter((f) => f.path.startsWith('cells/')).reduce((n, f) => n + f.bytes, 0);
+  await expect(offlineStatus(page)).toHaveAttribute('data-state', 'unavailable', { timeout: 60_000 });
+  await expect(offlineStatus(page)).toHaveText(
+    `Not available offline: its ${(shardBytes / 1e6).toFixed(1)} MB of shards are more than the ${((0.2 * 2 ** 20) / 1e6).toFixed(1)} MB this device keeps for them`,
+  );
+  expect(info.shards!.budgets.storedBytes).toBe(Math.round(0.2 * 2 ** 20));
+  const id = testCatalogIds()[40]!;
+  await searched(page, () => dropPhoto(page, photoFile(catalogPhoto(id))));
+  expect((await cardIds(page))[0]).toBe(id);
 });
