@@ -71,32 +71,93 @@ export interface ListRef {
 /** What scanning needs of a cell: where its lists start and its semantic codes. */
 export type ScannedCell = Pick<IvfCell, 'listStarts' | 'semantic'>;
 
+/**
+ * Where a scan gets a list's coarse scores: computed into `out` by `compute`, or remembered from an earlier scan
+ * with the same query (a photo search scans many lists twice). Returns the scores, `rows` of them.
+ */
+export type ListScores = (cell: number, list: number, rows: number, compute: (out: Float64Array) => void) => Float64Array;
+
 /** Scans the given lists' 8-bit codes, keeps the `shortlist` best, and returns the k best of those in 9 bits. */
-export function scanLists(cells: readonly ScannedCell[], lists: readonly ListRef[], query: Float32Array, shortlist: number, k: number): IvfHit[] {
+export function scanLists(cells: readonly ScannedCell[], lists: readonly ListRef[], query: Float32Array, shortlist: number, k: number, listScores?: ListScores): IvfHit[] {
   const prepared = cells.map((cell) => prepareQuery(cell.semantic, query));
-  const scanned = new TopK(Math.max(shortlist, k));
-  const longest = lists.reduce((n, { cell, list }) => Math.max(n, cells[cell]!.listStarts[list + 1]! - cells[cell]!.listStarts[list]!), 0);
-  const scores = new Float64Array(longest);
+  const sizeOf = ({ cell, list }: ListRef) => cells[cell]!.listStarts[list + 1]! - cells[cell]!.listStarts[list]!;
+  const total = lists.reduce((n, l) => n + sizeOf(l), 0);
+  // Every listed row's coarse score, list after list, with its cell and row.
+  const coarse = new Float64Array(total);
+  const cellOf = new Int32Array(total);
+  const rowOf = new Int32Array(total);
+  let n = 0;
   for (const { cell: c, list: l } of lists) {
     const cell = cells[c]!;
     const first = cell.listStarts[l]!;
     const rows = cell.listStarts[l + 1]! - first;
-    coarseDots(cell.semantic, prepared[c]!, first, rows, scores);
-    for (let i = 0; i < rows; i++) scanned.offer(scores[i]!, c, first + i);
+    const out = coarse.subarray(n, n + rows);
+    const compute = (into: Float64Array) => coarseDots(cell.semantic, prepared[c]!, first, rows, into);
+    if (listScores) out.set(listScores(c, l, rows, compute));
+    else compute(out);
+    cellOf.fill(c, n, n + rows);
+    for (let i = 0; i < rows; i++) rowOf[n + i] = first + i;
+    n += rows;
   }
   // The short list re-ranked in 9 bits, a cell at a time.
-  const shortlisted = cells.map(() => ({ rows: [] as number[], scores: [] as number[] }));
-  scanned.forEach((score, c, r) => {
-    shortlisted[c]!.rows.push(r);
-    shortlisted[c]!.scores.push(score);
+  const kept = largest(coarse, Math.max(shortlist, k));
+  const refined = Float64Array.from(kept, (i) => coarse[i]!);
+  cells.forEach((cell, c) => {
+    const at = kept.reduce<number[]>((mine, i, j) => (cellOf[i] === c ? (mine.push(j), mine) : mine), []);
+    if (at.length === 0) return;
+    const scores = Float64Array.from(at, (j) => refined[j]!);
+    refineCoarse(cell.semantic, prepared[c]!, at.map((j) => rowOf[kept[j]!]!), scores);
+    at.forEach((j, m) => (refined[j] = scores[m]!));
   });
-  const refined = new TopK(k);
-  shortlisted.forEach(({ rows, scores: coarse }, c) => {
-    const refinedScores = Float64Array.from(coarse);
-    refineCoarse(cells[c]!.semantic, prepared[c]!, rows, refinedScores);
-    rows.forEach((r, i) => refined.offer(refinedScores[i]!, c, r));
-  });
-  return refined.items().map(({ score, a, b }) => ({ cell: a, row: b, score }));
+  const best = Array.from(largest(refined, k)).sort((x, y) => refined[y]! - refined[x]! || cellOf[kept[x]!]! - cellOf[kept[y]!]! || rowOf[kept[x]!]! - rowOf[kept[y]!]!);
+  return best.map((j) => ({ cell: cellOf[kept[j]!]!, row: rowOf[kept[j]!]!, score: refined[j]! }));
+}
+
+/**
+ * Positions of the k largest values, in position order; of values tied with the k-th, the first ones. One
+ * selection pass (quickselect on a copy) rather than a heap fed every value: a scan keeps hundreds of rows of
+ * thousands.
+ */
+export function largest(values: Float64Array, k: number): Int32Array {
+  const n = values.length;
+  if (k >= n) return Int32Array.from({ length: n }, (_, i) => i);
+  if (k <= 0) return new Int32Array(0);
+  const threshold = kthLargest(values.slice(), k);
+  let above = 0;
+  for (let i = 0; i < n; i++) if (values[i]! > threshold) above++;
+  const out = new Int32Array(k);
+  let m = 0;
+  let ties = k - above;
+  for (let i = 0; i < n && m < k; i++) {
+    const v = values[i]!;
+    if (v > threshold || (v === threshold && ties-- > 0)) out[m++] = i;
+  }
+  return out;
+}
+
+/** The k-th largest of `values` (1 ≤ k ≤ length), which it reorders: Hoare's selection. */
+function kthLargest(values: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = values.length - 1;
+  const target = k - 1;
+  while (lo < hi) {
+    const pivot = values[(lo + hi) >> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (values[i]! > pivot) i++;
+      while (values[j]! < pivot) j--;
+      if (i <= j) {
+        const t = values[i]!;
+        values[i++] = values[j]!;
+        values[j--] = t;
+      }
+    }
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else return values[target]!;
+  }
+  return values[target]!;
 }
 
 /** The `capacity` best (score, a, b) offered: a min-heap on score. */
@@ -136,11 +197,6 @@ export class TopK {
       i = child;
     }
     this.put(i, score, a, b);
-  }
-
-  /** In no particular order. */
-  forEach(visit: (score: number, a: number, b: number) => void): void {
-    for (let i = 0; i < this.size; i++) visit(this.scores[i]!, this.as[i]!, this.bs[i]!);
   }
 
   /** Best first. */

@@ -131,12 +131,39 @@ export function compactSource({ manifest, router, prompts: promptVectors }: Comp
   // The last probe asked about, rotated, and its router scores of the cells scored so far: a photo search asks
   // about one probe several times (its nearest products, then a scope's candidates).
   const recent = { probe: new Float32Array(semanticDim), rotated: null as Float32Array | null, scored: new Uint8Array(manifest.cells.length), scores: new Float64Array(listCount) };
+  // And the coarse scores of the lists scanned for it, list l's at listScores.pool[at[l]…] while stamp[l] = generation.
+  const listScores = { generation: 0, stamp: new Uint32Array(listCount), at: new Uint32Array(listCount), pool: new Float64Array(64 * rowsPerList), used: 0 };
   const rotatedProbe = (probe: Float32Array): Float32Array => {
     if (recent.rotated && sameVector(probe, recent.probe)) return recent.rotated;
     recent.rotated = rotation.apply(probe);
     recent.probe.set(probe);
     recent.scored.fill(0);
+    listScores.generation++;
+    listScores.used = 0;
     return recent.rotated;
+  };
+  /** The coarse scores of list `list` of cell `cell` for the last probe, computed on first use. */
+  const scoresOf = (cell: number, list: number, rows: number, compute: (out: Float64Array) => void): Float64Array => {
+    const l = firstList[cell]! + list;
+    const memo = listScores;
+    if (memo.stamp[l] !== memo.generation) {
+      if (memo.used + rows > memo.pool.length) {
+        const pool = new Float64Array(2 * (memo.used + rows));
+        pool.set(memo.pool.subarray(0, memo.used));
+        memo.pool = pool;
+      }
+      compute(memo.pool.subarray(memo.used, memo.used + rows));
+      memo.stamp[l] = memo.generation;
+      memo.at[l] = memo.used;
+      memo.used += rows;
+    }
+    return memo.pool.subarray(memo.at[l]!, memo.at[l]! + rows);
+  };
+  // The last second-signal vector (a photo's CNN vector, asked about for its nearest products then its scope), rotated.
+  let recentSecond = { vector: new Float32Array(0) as Float32Array, rotated: new Float32Array(0) };
+  const rotatedSecond = (vector: Float32Array): Float32Array => {
+    if (!sameVector(vector, recentSecond.vector)) recentSecond = { vector: vector.slice(), rotated: rotation.apply(vector) as Float32Array<ArrayBuffer> };
+    return recentSecond.rotated;
   };
 
   /** The lists to scan for a probe in the given cells: every list of a small scope, else the nearest ones. */
@@ -169,7 +196,7 @@ export function compactSource({ manifest, router, prompts: promptVectors }: Comp
     const loaded = await Promise.all(used.map((c) => store.cell(c)));
     const local = lists.map((l) => ({ cell: used.indexOf(l.cell), list: l.list }));
     const rows = local.reduce((n, l) => n + loaded[l.cell]!.listStarts[l.list + 1]! - loaded[l.cell]!.listStarts[l.list]!, 0);
-    const hits = scanLists(loaded, local, rotated, Math.max(shortlist, 2 * wanted), Math.min(wanted, rows));
+    const hits = scanLists(loaded, local, rotated, Math.max(shortlist, 2 * wanted), Math.min(wanted, rows), (c, list, n, compute) => scoresOf(used[c]!, list, n, compute));
     return { hits, used, loaded };
   };
 
@@ -184,7 +211,7 @@ export function compactSource({ manifest, router, prompts: promptVectors }: Comp
       if (!cells) throw new Error(`the catalog has no category "${scope}"`);
       const { hits, used, loaded } = await scan(probe, cells, limit);
       // Names are coded in their principal subspace: the probe's dot with their mean, plus the coded part.
-      const secondRotated = second.space === 'visual' ? rotation.apply(second.vector) : textRotation.apply(projectOnto(router.text, probe, false));
+      const secondRotated = second.space === 'visual' ? rotatedSecond(second.vector) : textRotation.apply(projectOnto(router.text, probe, false));
       const offset = second.space === 'visual' ? 0 : dot(probe, router.text.mean);
       // The second signal of the hits, one kernel call per cell.
       const secondScores = new Float64Array(hits.length);
@@ -198,11 +225,12 @@ export function compactSource({ manifest, router, prompts: promptVectors }: Comp
         coarseDotsAt(codes, prepareQuery(codes, secondRotated), at.map((i) => hits[i]!.row), scores);
         at.forEach((i, n) => (secondScores[i] = offset + scores[n]!));
       });
+      const products = loaded.map((cell) => productsOf(cell));
       return hits.map((h, i): SourceCandidate => {
         const cell = loaded[h.cell]!;
         return {
           entry: cell.entries[h.row]!,
-          product: productAt(cell, h.row, manifest.cells[used[h.cell]!]!.category),
+          product: (products[h.cell]![h.row] ??= productOf(cell.products[h.row]!, manifest.cells[used[h.cell]!]!.category)),
           semantic: h.score,
           visual: secondScores[i]!,
         };
@@ -219,9 +247,8 @@ function sameVector(a: Float32Array, b: Float32Array): boolean {
 
 /** Product records made once per held cell row (they are read-only), not once per search that returns them. */
 const madeProducts = new WeakMap<CellContent, Product[]>();
-function productAt(cell: CellContent, row: number, category: string): Product {
-  const made = madeProducts.get(cell) ?? madeProducts.set(cell, []).get(cell)!;
-  return (made[row] ??= productOf(cell.products[row]!, category));
+function productsOf(cell: CellContent): Product[] {
+  return madeProducts.get(cell) ?? madeProducts.set(cell, []).get(cell)!;
 }
 
 /** A cell's product record as the policy and the page know products; a compact catalog is labelled, so category = label. */

@@ -174,6 +174,27 @@ function createDotKernel(): DotKernel {
     return limbQuery;
   };
 
+  /**
+   * The query's bit table (see bit_table in dots.wat), in its own block: a search re-ranks rows of several cells
+   * with one query, so the last query's table is kept.
+   */
+  let bitQuery = { values: new Float32Array(0), block: { at: heap.alloc(ALIGN), size: ALIGN } };
+  const tableOf = (query: Float32Array): number => {
+    const width = query.length;
+    if (sameValues(query, bitQuery.values)) return bitQuery.block.at + roundUp(width * 4);
+    const bytes = roundUp(width * 4) + (width / 8) * 1024;
+    let block = bitQuery.block;
+    if (block.size < bytes) {
+      heap.release(block.at, block.size);
+      block = { at: heap.alloc(bytes), size: bytes };
+    }
+    refreshViews();
+    floats.set(query, block.at >> 2);
+    bitTable(block.at, width, block.at + roundUp(width * 4));
+    bitQuery = { values: query.slice(), block };
+    return block.at + roundUp(width * 4);
+  };
+
   /** Room for `count` float64 results and `extra` bytes in scratch: [out, extra]. */
   const outLayout = (count: number, extra: number) => {
     const out = scratchOf(roundUp(count * 8) + extra);
@@ -229,15 +250,12 @@ function createDotKernel(): DotKernel {
       // The query's sum for every value of every byte of bits first (width/8 × 256 floats), then a lookup a byte.
       const count = rows.length;
       const rowBytes = width / 8;
-      const tableBytes = rowBytes * 1024;
+      const table = tableOf(query);
       const home = placed.get(bits);
-      const base = scratchOf(roundUp(width * 4) + roundUp(count * 4) + tableBytes + roundUp(count * 4) + (home ? 0 : count * rowBytes));
+      const out = scratchOf(roundUp(count * 4) + roundUp(count * 4) + (home ? 0 : count * rowBytes));
       refreshViews();
-      floats.set(query, base >> 2);
-      const at = { base, out: base + roundUp(width * 4), extra: base + roundUp(width * 4) + roundUp(count * 4) };
-      const listed = at.extra + tableBytes;
+      const listed = out + roundUp(count * 4);
       const copied = listed + roundUp(count * 4);
-      bitTable(at.base, width, at.extra);
       if (home) {
         for (let i = 0; i < count; i++) words[(listed >> 2) + i] = rows[i]!;
       } else {
@@ -246,8 +264,8 @@ function createDotKernel(): DotKernel {
           words[(listed >> 2) + i] = i;
         }
       }
-      bitDotsAt(at.extra, home ? home.at : copied, width, listed, count, at.out);
-      return floats.subarray(at.out >> 2, (at.out >> 2) + count);
+      bitDotsAt(table, home ? home.at : copied, width, listed, count, out);
+      return floats.subarray(out >> 2, (out >> 2) + count);
     },
     placeCodes(codes) {
       if (placed.has(codes)) return;

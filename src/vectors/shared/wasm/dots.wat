@@ -54,30 +54,110 @@
       (f64.mul (f64.convert_i32_s (local.get $hi)) (local.get $hi_scale))
       (f64.mul (f64.convert_i32_s (local.get $lo)) (local.get $lo_scale))))
 
-  ;; out[r] = Σ_j query[j] · codes[r·width + j] for r < rows (codes: int8, out: rows float64; the query as limbs).
+;; $dot_row for two rows at once, stored at $out and $out + 8: each step's query limbs are loaded once for both.
+  (func $dot_pair (param $limbs i32) (param $a i32) (param $b i32) (param $width i32) (param $hi_scale f64) (param $lo_scale f64) (param $out i32)
+    (local $j i32) (local $hq i32) (local $lq i32) (local $simd_width i32)
+    (local $codes v128) (local $h0 v128) (local $h1 v128) (local $l0 v128) (local $l1 v128)
+    (local $ha v128) (local $la v128) (local $hb v128) (local $lb v128)
+    (local $hi_a i32) (local $lo_a i32) (local $hi_b i32) (local $lo_b i32) (local $code i32) (local $h i32) (local $l i32)
+    (local.set $simd_width (i32.and (local.get $width) (i32.const -16)))
+    (local.set $hq (local.get $limbs))
+    (local.set $lq (i32.add (local.get $limbs) (i32.shl (i32.and (i32.add (local.get $width) (i32.const 15)) (i32.const -16)) (i32.const 1))))
+    (block $simd_done
+      (loop $simd_loop
+        (br_if $simd_done (i32.ge_u (local.get $j) (local.get $simd_width)))
+        (local.set $h0 (v128.load (local.get $hq)))
+        (local.set $h1 (v128.load offset=16 (local.get $hq)))
+        (local.set $l0 (v128.load (local.get $lq)))
+        (local.set $l1 (v128.load offset=16 (local.get $lq)))
+        (local.set $codes (v128.load (i32.add (local.get $a) (local.get $j))))
+        (local.set $ha (i32x4.add (local.get $ha) (i32x4.add
+          (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_s (local.get $codes)) (local.get $h0))
+          (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_s (local.get $codes)) (local.get $h1)))))
+        (local.set $la (i32x4.add (local.get $la) (i32x4.add
+          (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_s (local.get $codes)) (local.get $l0))
+          (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_s (local.get $codes)) (local.get $l1)))))
+        (local.set $codes (v128.load (i32.add (local.get $b) (local.get $j))))
+        (local.set $hb (i32x4.add (local.get $hb) (i32x4.add
+          (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_s (local.get $codes)) (local.get $h0))
+          (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_s (local.get $codes)) (local.get $h1)))))
+        (local.set $lb (i32x4.add (local.get $lb) (i32x4.add
+          (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_s (local.get $codes)) (local.get $l0))
+          (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_s (local.get $codes)) (local.get $l1)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (local.set $hq (i32.add (local.get $hq) (i32.const 32)))
+        (local.set $lq (i32.add (local.get $lq) (i32.const 32)))
+        (br $simd_loop)))
+    (local.set $hi_a (i32.add
+      (i32.add (i32x4.extract_lane 0 (local.get $ha)) (i32x4.extract_lane 1 (local.get $ha)))
+      (i32.add (i32x4.extract_lane 2 (local.get $ha)) (i32x4.extract_lane 3 (local.get $ha)))))
+    (local.set $lo_a (i32.add
+      (i32.add (i32x4.extract_lane 0 (local.get $la)) (i32x4.extract_lane 1 (local.get $la)))
+      (i32.add (i32x4.extract_lane 2 (local.get $la)) (i32x4.extract_lane 3 (local.get $la)))))
+    (local.set $hi_b (i32.add
+      (i32.add (i32x4.extract_lane 0 (local.get $hb)) (i32x4.extract_lane 1 (local.get $hb)))
+      (i32.add (i32x4.extract_lane 2 (local.get $hb)) (i32x4.extract_lane 3 (local.get $hb)))))
+    (local.set $lo_b (i32.add
+      (i32.add (i32x4.extract_lane 0 (local.get $lb)) (i32x4.extract_lane 1 (local.get $lb)))
+      (i32.add (i32x4.extract_lane 2 (local.get $lb)) (i32x4.extract_lane 3 (local.get $lb)))))
+    (block $tail_done
+      (loop $tail_loop
+        (br_if $tail_done (i32.ge_u (local.get $j) (local.get $width)))
+        (local.set $h (i32.load16_s (local.get $hq)))
+        (local.set $l (i32.load16_s (local.get $lq)))
+        (local.set $code (i32.load8_s (i32.add (local.get $a) (local.get $j))))
+        (local.set $hi_a (i32.add (local.get $hi_a) (i32.mul (local.get $code) (local.get $h))))
+        (local.set $lo_a (i32.add (local.get $lo_a) (i32.mul (local.get $code) (local.get $l))))
+        (local.set $code (i32.load8_s (i32.add (local.get $b) (local.get $j))))
+        (local.set $hi_b (i32.add (local.get $hi_b) (i32.mul (local.get $code) (local.get $h))))
+        (local.set $lo_b (i32.add (local.get $lo_b) (i32.mul (local.get $code) (local.get $l))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (local.set $hq (i32.add (local.get $hq) (i32.const 2)))
+        (local.set $lq (i32.add (local.get $lq) (i32.const 2)))
+        (br $tail_loop)))
+    (f64.store (local.get $out) (f64.add
+      (f64.mul (f64.convert_i32_s (local.get $hi_a)) (local.get $hi_scale))
+      (f64.mul (f64.convert_i32_s (local.get $lo_a)) (local.get $lo_scale))))
+    (f64.store offset=8 (local.get $out) (f64.add
+      (f64.mul (f64.convert_i32_s (local.get $hi_b)) (local.get $hi_scale))
+      (f64.mul (f64.convert_i32_s (local.get $lo_b)) (local.get $lo_scale)))))
+
+  ;; out[r] = Σ_j query[j] · codes[r·width + j] for r < rows (codes: int8, out: rows float64; the query as limbs), two
+  ;; rows a step.
   (func (export "dots") (param $limbs i32) (param $hi_scale f64) (param $lo_scale f64) (param $codes i32) (param $width i32) (param $rows i32) (param $out i32)
     (local $r i32)
     (block $done
       (loop $next
-        (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+        (br_if $done (i32.ge_u (i32.add (local.get $r) (i32.const 1)) (local.get $rows)))
+        (call $dot_pair (local.get $limbs) (i32.add (local.get $codes) (i32.mul (local.get $r) (local.get $width)))
+          (i32.add (local.get $codes) (i32.mul (i32.add (local.get $r) (i32.const 1)) (local.get $width))) (local.get $width)
+          (local.get $hi_scale) (local.get $lo_scale) (i32.add (local.get $out) (i32.shl (local.get $r) (i32.const 3))))
+        (local.set $r (i32.add (local.get $r) (i32.const 2)))
+        (br $next)))
+    (if (i32.lt_u (local.get $r) (local.get $rows))
+      (then
         (f64.store (i32.add (local.get $out) (i32.shl (local.get $r) (i32.const 3)))
           (call $dot_row (local.get $limbs) (i32.add (local.get $codes) (i32.mul (local.get $r) (local.get $width))) (local.get $width)
-            (local.get $hi_scale) (local.get $lo_scale)))
-        (local.set $r (i32.add (local.get $r) (i32.const 1)))
-        (br $next))))
+            (local.get $hi_scale) (local.get $lo_scale))))))
 
   ;; out[i] = Σ_j query[j] · codes[at[i]·width + j] for i < count (at: count uint32 row numbers).
   (func (export "dots_at") (param $limbs i32) (param $hi_scale f64) (param $lo_scale f64) (param $codes i32) (param $width i32) (param $at i32) (param $count i32) (param $out i32)
     (local $i i32)
     (block $done
       (loop $next
-        (br_if $done (i32.ge_u (local.get $i) (local.get $count)))
+        (br_if $done (i32.ge_u (i32.add (local.get $i) (i32.const 1)) (local.get $count)))
+        (call $dot_pair (local.get $limbs)
+          (i32.add (local.get $codes) (i32.mul (i32.load (i32.add (local.get $at) (i32.shl (local.get $i) (i32.const 2)))) (local.get $width)))
+          (i32.add (local.get $codes) (i32.mul (i32.load offset=4 (i32.add (local.get $at) (i32.shl (local.get $i) (i32.const 2)))) (local.get $width)))
+          (local.get $width) (local.get $hi_scale) (local.get $lo_scale) (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3))))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $next)))
+    (if (i32.lt_u (local.get $i) (local.get $count))
+      (then
         (f64.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3)))
           (call $dot_row (local.get $limbs)
             (i32.add (local.get $codes) (i32.mul (i32.load (i32.add (local.get $at) (i32.shl (local.get $i) (i32.const 2)))) (local.get $width)))
-            (local.get $width) (local.get $hi_scale) (local.get $lo_scale)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $next))))
+            (local.get $width) (local.get $hi_scale) (local.get $lo_scale))))))
 
   ;; table[p·256 + v] = Σ_k (bit k of v) · query[8p + k] for p < width/8: the sum of the query's coordinates a
   ;; byte of bits selects, for every byte value, built by doubling (entries v + 2^k = entries v, plus query[8p + k]).
