@@ -3,7 +3,8 @@ import { decodeRow } from '../../vectors/shared/quantize.js';
 import { seededRandom } from '../../vectors/shared/random.js';
 import { RandomRotation } from '../../vectors/shared/rotation.js';
 import { dot, normalize } from '../../vectors/shared/vector.js';
-import { buildIvfCell, largest, scanLists, TopK } from './ivf.js';
+import { buildIvfCell, scanLists, TopK } from './ivf.js';
+import { largest } from './select.js';
 import { kmeans } from './kmeans.js';
 
 const DIM = 128;
@@ -113,6 +114,7 @@ describe('IVF cell', () => {
     scanLists([cell], all.slice(0, 12), q, 64, 10, memo);
     expect(remembered.size).toBe(12);
     expect(scanLists([cell], all, q, 64, 10, memo)).toEqual(scanLists([cell], all, q, 64, 10));
+    expect(scanLists([cell], all, q, 64, 10).length).toBe(10);
     expect(probedHits / 300).toBeGreaterThanOrEqual(0.9);
   });
 });

@@ -1,5 +1,6 @@
 import { coarseDots, encodeResiduals, meanRow, prepareQuery, refineCoarse, type ResidualCodes } from '../../vectors/shared/quantize.js';
 import { kmeans } from './kmeans.js';
+import { largest } from './select.js';
 
 /**
  * One cell of the compact index: up to a few thousand rows of one category, split into inverted lists of about
@@ -77,7 +78,10 @@ export type ScannedCell = Pick<IvfCell, 'listStarts' | 'semantic'>;
  */
 export type ListScores = (cell: number, list: number, rows: number, compute: (out: Float64Array) => void) => Float64Array;
 
-/** Scans the given lists' 8-bit codes, keeps the `shortlist` best, and returns the k best of those in 9 bits. */
+/**
+ * Scans the given lists' 8-bit codes, keeps the `shortlist` best, and returns the k best of those in 9 bits, in the
+ * order they were scanned (callers that need them best first sort them).
+ */
 export function scanLists(cells: readonly ScannedCell[], lists: readonly ListRef[], query: Float32Array, shortlist: number, k: number, listScores?: ListScores): IvfHit[] {
   const prepared = cells.map((cell) => prepareQuery(cell.semantic, query));
   const sizeOf = ({ cell, list }: ListRef) => cells[cell]!.listStarts[list + 1]! - cells[cell]!.listStarts[list]!;
@@ -99,65 +103,29 @@ export function scanLists(cells: readonly ScannedCell[], lists: readonly ListRef
     for (let i = 0; i < rows; i++) rowOf[n + i] = first + i;
     n += rows;
   }
-  // The short list re-ranked in 9 bits, a cell at a time.
+  // The short list re-ranked in 9 bits, a cell at a time (its positions grouped by cell: a counting sort).
   const kept = largest(coarse, Math.max(shortlist, k));
-  const refined = Float64Array.from(kept, (i) => coarse[i]!);
-  cells.forEach((cell, c) => {
-    const at = kept.reduce<number[]>((mine, i, j) => (cellOf[i] === c ? (mine.push(j), mine) : mine), []);
-    if (at.length === 0) return;
-    const scores = Float64Array.from(at, (j) => refined[j]!);
-    refineCoarse(cell.semantic, prepared[c]!, at.map((j) => rowOf[kept[j]!]!), scores);
-    at.forEach((j, m) => (refined[j] = scores[m]!));
-  });
-  const best = Array.from(largest(refined, k)).sort((x, y) => refined[y]! - refined[x]! || cellOf[kept[x]!]! - cellOf[kept[y]!]! || rowOf[kept[x]!]! - rowOf[kept[y]!]!);
-  return best.map((j) => ({ cell: cellOf[kept[j]!]!, row: rowOf[kept[j]!]!, score: refined[j]! }));
-}
-
-/**
- * Positions of the k largest values, in position order; of values tied with the k-th, the first ones. One
- * selection pass (quickselect on a copy) rather than a heap fed every value: a scan keeps hundreds of rows of
- * thousands.
- */
-export function largest(values: Float64Array, k: number): Int32Array {
-  const n = values.length;
-  if (k >= n) return Int32Array.from({ length: n }, (_, i) => i);
-  if (k <= 0) return new Int32Array(0);
-  const threshold = kthLargest(values.slice(), k);
-  let above = 0;
-  for (let i = 0; i < n; i++) if (values[i]! > threshold) above++;
-  const out = new Int32Array(k);
-  let m = 0;
-  let ties = k - above;
-  for (let i = 0; i < n && m < k; i++) {
-    const v = values[i]!;
-    if (v > threshold || (v === threshold && ties-- > 0)) out[m++] = i;
-  }
-  return out;
-}
-
-/** The k-th largest of `values` (1 ≤ k ≤ length), which it reorders: Hoare's selection. */
-function kthLargest(values: Float64Array, k: number): number {
-  let lo = 0;
-  let hi = values.length - 1;
-  const target = k - 1;
-  while (lo < hi) {
-    const pivot = values[(lo + hi) >> 1]!;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (values[i]! > pivot) i++;
-      while (values[j]! < pivot) j--;
-      if (i <= j) {
-        const t = values[i]!;
-        values[i++] = values[j]!;
-        values[j--] = t;
-      }
+  const refined = new Float64Array(kept.length);
+  const start = new Int32Array(cells.length + 1);
+  for (let j = 0; j < kept.length; j++) start[cellOf[kept[j]!]! + 1]!++;
+  for (let c = 0; c < cells.length; c++) start[c + 1]! += start[c]!;
+  const byCell = new Int32Array(kept.length);
+  const next = start.slice(0, cells.length);
+  for (let j = 0; j < kept.length; j++) byCell[next[cellOf[kept[j]!]!]!++] = j;
+  for (let c = 0; c < cells.length; c++) {
+    const count = start[c + 1]! - start[c]!;
+    if (count === 0) continue;
+    const rows = new Int32Array(count);
+    const scores = new Float64Array(count);
+    for (let m = 0; m < count; m++) {
+      const j = byCell[start[c]! + m]!;
+      rows[m] = rowOf[kept[j]!]!;
+      scores[m] = coarse[kept[j]!]!;
     }
-    if (target <= j) hi = j;
-    else if (target >= i) lo = i;
-    else return values[target]!;
+    refineCoarse(cells[c]!.semantic, prepared[c]!, rows, scores);
+    for (let m = 0; m < count; m++) refined[byCell[start[c]! + m]!] = scores[m]!;
   }
-  return values[target]!;
+  return Array.from(largest(refined, k), (j) => ({ cell: cellOf[kept[j]!]!, row: rowOf[kept[j]!]!, score: refined[j]! }));
 }
 
 /** The `capacity` best (score, a, b) offered: a min-heap on score. */

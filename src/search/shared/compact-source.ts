@@ -204,7 +204,9 @@ export function compactSource({ manifest, router, prompts: promptVectors }: Comp
     info,
     async neighbours(semantic, products) {
       const { hits, used } = await scan(semantic, allCells, products);
-      return hits.map((h): Neighbour => ({ category: manifest.cells[used[h.cell]!]!.category, score: h.score }));
+      return hits
+        .sort((a, b) => b.score - a.score || a.cell - b.cell || a.row - b.row)
+        .map((h): Neighbour => ({ category: manifest.cells[used[h.cell]!]!.category, score: h.score }));
     },
     async candidates({ scope, probe, limit, second }) {
       const cells = scope === null ? allCells : scopeCells.get(scope);

@@ -1,4 +1,5 @@
 import type { FusionMode } from '../../artifacts/shared/config.js';
+import { kthLargest } from '../../ann/shared/select.js';
 
 export interface Candidate {
   readonly entry: number;
@@ -87,9 +88,18 @@ function fusedScores(
   return { score, similarity };
 }
 
-/** Candidates' positions, best first: by score, then similarity, then entry (stable for equal entries). */
-function fusedOrder(candidates: readonly Candidate[], { score, similarity }: { score: Float64Array; similarity: Float64Array }): number[] {
-  const order = Array.from({ length: candidates.length }, (_, i) => i);
+/**
+ * Candidates' positions, best first: by score, then similarity, then entry (stable for equal entries). With `first`,
+ * only the `first` best and those tied with the last of them: the same first positions, without sorting the rest.
+ */
+function fusedOrder(candidates: readonly Candidate[], { score, similarity }: { score: Float64Array; similarity: Float64Array }, first = Infinity): number[] {
+  const order: number[] = [];
+  if (first < candidates.length) {
+    const threshold = kthLargest(score.slice(), first);
+    for (let i = 0; i < candidates.length; i++) if (score[i]! >= threshold) order.push(i);
+  } else {
+    for (let i = 0; i < candidates.length; i++) order.push(i);
+  }
   return order.sort((a, b) => score[b]! - score[a]! || similarity[b]! - similarity[a]! || candidates[a]!.entry - candidates[b]!.entry);
 }
 
@@ -115,16 +125,23 @@ export function fuseDistinct<C extends Candidate & { readonly product: { readonl
   k: number,
 ): ScoredCandidate<C>[] {
   const scores = fusedScores(candidates, mode, weights, options);
-  const seen = new Set<string>();
-  const kept: ScoredCandidate<C>[] = [];
-  for (const i of fusedOrder(candidates, scores)) {
-    if (kept.length >= k) break;
-    const c = candidates[i]!;
-    if (seen.has(c.product.id)) continue;
-    seen.add(c.product.id);
-    kept.push(scoredCopy(c, { similarity: scores.similarity[i]!, score: scores.score[i]! }));
-  }
-  return kept;
+  const distinct = (order: readonly number[]) => {
+    const seen = new Set<string>();
+    const kept: ScoredCandidate<C>[] = [];
+    for (const i of order) {
+      if (kept.length >= k) break;
+      const c = candidates[i]!;
+      if (seen.has(c.product.id)) continue;
+      seen.add(c.product.id);
+      kept.push(scoredCopy(c, { similarity: scores.similarity[i]!, score: scores.score[i]! }));
+    }
+    return kept;
+  };
+  // The first few positions usually hold k products (augmented copies of one product sit together): sorted alone,
+  // else everything is.
+  const first = fusedOrder(candidates, scores, 4 * k + 8);
+  const kept = distinct(first);
+  return kept.length === k || first.length === candidates.length ? kept : distinct(fusedOrder(candidates, scores));
 }
 
 /** Keeps the best-scored entry of each product (augmented copies of one product collapse into one result). */
