@@ -8,11 +8,22 @@ import type { CategoryGuess } from './response.js';
 export function zeroShot(query: Float32Array, labels: Matrix, logitScale: number): number[] {
   const { data, dim, rows } = labels;
   const logits = new Array<number>(rows);
-  // dot()'s sums, in a loop over Float32Arrays alone (dot() also serves plain arrays, which slows it here).
+  // Four sums a row, so that each addition need not wait for the one before (a chain of 512 additions a row was
+  // most of the time); the order changes the sum only in double precision's last bits.
+  const tail = dim & 3;
   for (let i = 0, at = 0; i < rows; i++, at += dim) {
-    let s = 0;
-    for (let j = 0; j < dim; j++) s += query[j]! * data[at + j]!;
-    logits[i] = logitScale * s;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let j = 0; j < dim - tail; j += 4) {
+      s0 += query[j]! * data[at + j]!;
+      s1 += query[j + 1]! * data[at + j + 1]!;
+      s2 += query[j + 2]! * data[at + j + 2]!;
+      s3 += query[j + 3]! * data[at + j + 3]!;
+    }
+    for (let j = dim - tail; j < dim; j++) s0 += query[j]! * data[at + j]!;
+    logits[i] = logitScale * (s0 + s1 + (s2 + s3));
   }
   return softmax(logits);
 }
