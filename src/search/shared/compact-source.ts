@@ -187,11 +187,17 @@ export function compactSource({ manifest, router, prompts: promptVectors }: Comp
     // The nearest lists, in at most MAX_CELLS cells: walking down the nearest ones, a list in a cell not taken yet
     // is skipped once that many cells are.
     const want = Math.min(probes + Math.ceil(wanted / rowsPerList), listCount);
-    const best = new TopK(Math.min(listCount, CELL_POOL * want));
-    for (const c of cells) for (let l = firstList[c]!; l < firstList[c + 1]!; l++) best.offer(recent.scores[l]!, c, router.listLocal[l]!);
+    const nearest = (count: number) => {
+      const best = new TopK(Math.min(listCount, count));
+      for (const c of cells) for (let l = firstList[c]!; l < firstList[c + 1]!; l++) best.offer(recent.scores[l]!, c, router.listLocal[l]!);
+      return best.items();
+    };
+    // Usually the nearest lists are in few enough cells already.
+    const first = nearest(want);
+    if (new Set(first.map((l) => l.a)).size <= MAX_CELLS) return first.map(({ a, b }) => ({ cell: a, list: b }));
     const lists: ListRef[] = [];
     const taken = new Set<number>();
-    for (const { a: cell, b: list } of best.items()) {
+    for (const { a: cell, b: list } of nearest(CELL_POOL * want)) {
       if (lists.length === want) break;
       if (!taken.has(cell) && taken.size === MAX_CELLS) continue;
       taken.add(cell);
