@@ -101,7 +101,12 @@ export function decodeCompactIndex(manifest: CompactManifest, routerBytes: Uint8
  * scope's cells), only their cells are loaded, their 8-bit semantic codes are scanned and the short list re-ranked
  * in 9 bits; the second signal (CNN or product name) is scored from its codes for the candidates alone.
  */
-export function compactSource({ manifest, router, prompts: promptVectors }: CompactIndex, store: CellStore): CatalogSource {
+export function compactSource(
+  { manifest, router, prompts: promptVectors }: CompactIndex,
+  store: CellStore,
+  /** Catalogs with more lists than this read at most MAX_CELLS cells a lookup. */
+  { limitCellsPast = REFERENCE_LISTS }: { limitCellsPast?: number } = {},
+): CatalogSource {
   const semanticDim = manifest.models.imageSemantic.spec.dim;
   const rotation = new RandomRotation(semanticDim, manifest.compact.rotationSeed);
   const textRotation = new RandomRotation(router.text.d, manifest.compact.rotationSeed);
@@ -128,6 +133,7 @@ export function compactSource({ manifest, router, prompts: promptVectors }: Comp
   }
   const listCount = router.listCell.length;
   const probes = probesFor(manifest.compact.probes, listCount);
+  const limited = listCount > limitCellsPast;
 
   // The last probe asked about, rotated, and its router scores of the cells scored so far: a photo search asks
   // about one probe several times (its nearest products, then a scope's candidates).
@@ -184,8 +190,8 @@ export function compactSource({ manifest, router, prompts: promptVectors }: Comp
       }
       i = end;
     }
-    // The nearest lists, in at most MAX_CELLS cells: walking down the nearest ones, a list in a cell not taken yet
-    // is skipped once that many cells are.
+    // In a large catalog, the nearest lists in at most MAX_CELLS cells: walking down the nearest ones, a list in a
+    // cell not taken yet is skipped once that many cells are.
     const want = Math.min(probes + Math.ceil(wanted / rowsPerList), listCount);
     const nearest = (count: number) => {
       const best = new TopK(Math.min(listCount, count));
@@ -194,7 +200,7 @@ export function compactSource({ manifest, router, prompts: promptVectors }: Comp
     };
     // Usually the nearest lists are in few enough cells already.
     const first = nearest(want);
-    if (new Set(first.map((l) => l.a)).size <= MAX_CELLS) return first.map(({ a, b }) => ({ cell: a, list: b }));
+    if (!limited || new Set(first.map((l) => l.a)).size <= MAX_CELLS) return first.map(({ a, b }) => ({ cell: a, list: b }));
     const lists: ListRef[] = [];
     const taken = new Set<number>();
     for (const { a: cell, b: list } of nearest(CELL_POOL * want)) {
@@ -260,10 +266,11 @@ export function compactSource({ manifest, router, prompts: promptVectors }: Comp
 }
 
 /**
- * Cells one lookup reads at most. The lists nearest to a query spread over many cells of a large catalog, most of
- * them holding few of its nearest rows, and a cell is read whole: measured (whole-catalog nearest 10 against exact,
- * cells of 4,096 rows), at 200,000 products 5 cells a lookup keep recall@10 at 0.994 with 32 lists while a photo
- * search's cells fall from 52 to 28 MB (p99); at 44,417, 0.995 against 0.996 with 16 lists.
+ * Cells one lookup of a catalog past REFERENCE_LISTS lists reads at most. The lists nearest to a query spread over
+ * many cells of a large catalog, most of them holding few of its nearest rows, and a cell is read whole: measured
+ * (whole-catalog nearest 10 against exact, cells of 4,096 rows), at 200,000 products 5 cells a lookup keep recall@10
+ * at 0.994 with 32 lists while a photo search's cells fall from 52 to 28 MB (p99). Smaller catalogs are not limited:
+ * at 44,417 products the policy's first 10 (photo / words) fell from 0.993 / 0.991 to 0.986 / 0.986 of exact with 5.
  */
 export const MAX_CELLS = 5;
 /** How many of the nearest lists the cell limit may walk past, per list wanted. */
