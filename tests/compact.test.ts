@@ -123,11 +123,10 @@ describe('scale catalogs in the compact layout (real vectors of the 288-product 
     expect((await lookup()).loads).toBeGreaterThan(2 * MAX_CELLS);
   });
 
-  it('probes more lists as the catalog has more: the square root of its lists past the reference size', () => {
+  it('probes more lists as the catalog has more: its lists past the reference size to the power ⅔', () => {
     expect(probesFor(16, 694)).toBe(16);
-    expect(probesFor(16, 3127)).toBe(32);
-    expect(probesFor(16, 4 * 800)).toBe(32);
-    expect(probesFor(16, 16 * 800)).toBe(64);
+    expect(probesFor(16, 8 * 800)).toBe(64);
+    expect(probesFor(16, 15_628)).toBe(116);
   });
 
   it('keeps the scan kernel\'s memory to the cells held: evicted cells\' codes are released and their room reused', async () => {
