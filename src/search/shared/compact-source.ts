@@ -270,8 +270,9 @@ export function compactSource(
  * many cells of a large catalog, most of them holding few of its nearest rows, and a cell is read whole: measured
  * (whole-catalog nearest 10 against exact, cells of 4,096 rows), at 200,000 products 5 cells a lookup keep recall@10
  * at 0.994 with 32 lists while a photo search's cells fall from 52 to 28 MB (p99); at 1,000,000, 5 cells give 0.990
- * with 106 lists (31.6 / 44.8 MB a photo search, p50 / p99) and 8 cells 0.995 (54.2 / 66.3 MB). Smaller catalogs are not limited:
- * at 44,417 products the policy's first 10 (photo / words) fell from 0.993 / 0.991 to 0.986 / 0.986 of exact with 5.
+ * with 106 lists (31.6 / 44.8 MB a photo search, p50 / p99) and 8 cells 0.995 (54.2 / 66.3 MB). Smaller catalogs
+ * are not limited: at 44,417 products the policy's first 10 (photo / words) fell from 0.993 / 0.991 to 0.986 / 0.986
+ * of exact with 5.
  */
 export const MAX_CELLS = 5;
 /** How many of the nearest lists the cell limit may walk past, per list wanted. */
