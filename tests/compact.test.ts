@@ -11,6 +11,7 @@ import { buildCompactCatalog } from '../src/index/node/compact-build.js';
 import { ScaleCatalog } from '../src/index/node/scale-catalog.js';
 import { TEST_ARTIFACTS_DIR, TEST_CATALOG_DIR } from '../src/index/node/sample-index.js';
 import { openCompactDir } from '../src/search/node/compact.js';
+import { compactSource, decodeCompactIndex, LruCellStore, MAX_CELLS, probesFor } from '../src/search/shared/compact-source.js';
 import { measureCatalogLikeness } from '../src/search/shared/likeness.js';
 import { searchCatalog, searchCatalogByText } from '../src/search/shared/policy.js';
 import { dotKernel } from '../src/vectors/shared/dots.js';
@@ -109,6 +110,23 @@ describe('scale catalogs in the compact layout (real vectors of the 288-product 
     expect(stats.evictions).toBe(stats.loads - 1);
     const words = await searchCatalogByText(opened.source, { text: 'name', vector: query.text });
     expect(words.results.length).toBeGreaterThan(0);
+    // Past a size (here every size), a whole-catalog lookup reads at most MAX_CELLS cells, however many hold lists
+    // near the query; below it, every cell holding one of the nearest lists.
+    const lookup = async (limitCellsPast?: number) => {
+      const index = decodeCompactIndex(roomy.manifest, readFileSync(join(out, roomy.manifest.router)), readFileSync(join(out, roomy.manifest.prompts.vectors.file)));
+      const store = new LruCellStore(async (i) => decodeCell(readFileSync(join(out, roomy.manifest.cells[i]!.file)), 'cell'), () => 1, Infinity);
+      const source = compactSource(index, store, { limitCellsPast });
+      const nearest = await source.candidates({ scope: null, probe: query.semantic, limit: 30, second: { space: 'visual', vector: query.visual } });
+      return { found: nearest.length, loads: store.stats().loads };
+    };
+    expect(await lookup(0)).toEqual({ found: 30, loads: MAX_CELLS });
+    expect((await lookup()).loads).toBeGreaterThan(2 * MAX_CELLS);
+  });
+
+  it('probes more lists as the catalog has more: its lists past the reference size to the power ⅔', () => {
+    expect(probesFor(16, 694)).toBe(16);
+    expect(probesFor(16, 8 * 800)).toBe(64);
+    expect(probesFor(16, 15_628)).toBe(116);
   });
 
   it('keeps the scan kernel\'s memory to the cells held: evicted cells\' codes are released and their room reused', async () => {

@@ -1,5 +1,6 @@
 import { coarseDots, encodeResiduals, meanRow, prepareQuery, refineCoarse, type ResidualCodes } from '../../vectors/shared/quantize.js';
 import { kmeans } from './kmeans.js';
+import { largest } from './select.js';
 
 /**
  * One cell of the compact index: up to a few thousand rows of one category, split into inverted lists of about
@@ -71,32 +72,60 @@ export interface ListRef {
 /** What scanning needs of a cell: where its lists start and its semantic codes. */
 export type ScannedCell = Pick<IvfCell, 'listStarts' | 'semantic'>;
 
-/** Scans the given lists' 8-bit codes, keeps the `shortlist` best, and returns the k best of those in 9 bits. */
-export function scanLists(cells: readonly ScannedCell[], lists: readonly ListRef[], query: Float32Array, shortlist: number, k: number): IvfHit[] {
+/**
+ * Where a scan gets a list's coarse scores: computed into `out` by `compute`, or remembered from an earlier scan
+ * with the same query (a photo search scans many lists twice). Returns the scores, `rows` of them.
+ */
+export type ListScores = (cell: number, list: number, rows: number, compute: (out: Float64Array) => void) => Float64Array;
+
+/**
+ * Scans the given lists' 8-bit codes, keeps the `shortlist` best, and returns the k best of those in 9 bits, in the
+ * order they were scanned (callers that need them best first sort them).
+ */
+export function scanLists(cells: readonly ScannedCell[], lists: readonly ListRef[], query: Float32Array, shortlist: number, k: number, listScores?: ListScores): IvfHit[] {
   const prepared = cells.map((cell) => prepareQuery(cell.semantic, query));
-  const scanned = new TopK(Math.max(shortlist, k));
-  const longest = lists.reduce((n, { cell, list }) => Math.max(n, cells[cell]!.listStarts[list + 1]! - cells[cell]!.listStarts[list]!), 0);
-  const scores = new Float64Array(longest);
+  const sizeOf = ({ cell, list }: ListRef) => cells[cell]!.listStarts[list + 1]! - cells[cell]!.listStarts[list]!;
+  const total = lists.reduce((n, l) => n + sizeOf(l), 0);
+  // Every listed row's coarse score, list after list, with its cell and row.
+  const coarse = new Float64Array(total);
+  const cellOf = new Int32Array(total);
+  const rowOf = new Int32Array(total);
+  let n = 0;
   for (const { cell: c, list: l } of lists) {
     const cell = cells[c]!;
     const first = cell.listStarts[l]!;
     const rows = cell.listStarts[l + 1]! - first;
-    coarseDots(cell.semantic, prepared[c]!, first, rows, scores);
-    for (let i = 0; i < rows; i++) scanned.offer(scores[i]!, c, first + i);
+    const out = coarse.subarray(n, n + rows);
+    const compute = (into: Float64Array) => coarseDots(cell.semantic, prepared[c]!, first, rows, into);
+    if (listScores) out.set(listScores(c, l, rows, compute));
+    else compute(out);
+    cellOf.fill(c, n, n + rows);
+    for (let i = 0; i < rows; i++) rowOf[n + i] = first + i;
+    n += rows;
   }
-  // The short list re-ranked in 9 bits, a cell at a time.
-  const shortlisted = cells.map(() => ({ rows: [] as number[], scores: [] as number[] }));
-  scanned.forEach((score, c, r) => {
-    shortlisted[c]!.rows.push(r);
-    shortlisted[c]!.scores.push(score);
-  });
-  const refined = new TopK(k);
-  shortlisted.forEach(({ rows, scores: coarse }, c) => {
-    const refinedScores = Float64Array.from(coarse);
-    refineCoarse(cells[c]!.semantic, prepared[c]!, rows, refinedScores);
-    rows.forEach((r, i) => refined.offer(refinedScores[i]!, c, r));
-  });
-  return refined.items().map(({ score, a, b }) => ({ cell: a, row: b, score }));
+  // The short list re-ranked in 9 bits, a cell at a time (its positions grouped by cell: a counting sort).
+  const kept = largest(coarse, Math.max(shortlist, k));
+  const refined = new Float64Array(kept.length);
+  const start = new Int32Array(cells.length + 1);
+  for (let j = 0; j < kept.length; j++) start[cellOf[kept[j]!]! + 1]!++;
+  for (let c = 0; c < cells.length; c++) start[c + 1]! += start[c]!;
+  const byCell = new Int32Array(kept.length);
+  const next = start.slice(0, cells.length);
+  for (let j = 0; j < kept.length; j++) byCell[next[cellOf[kept[j]!]!]!++] = j;
+  for (let c = 0; c < cells.length; c++) {
+    const count = start[c + 1]! - start[c]!;
+    if (count === 0) continue;
+    const rows = new Int32Array(count);
+    const scores = new Float64Array(count);
+    for (let m = 0; m < count; m++) {
+      const j = byCell[start[c]! + m]!;
+      rows[m] = rowOf[kept[j]!]!;
+      scores[m] = coarse[kept[j]!]!;
+    }
+    refineCoarse(cells[c]!.semantic, prepared[c]!, rows, scores);
+    for (let m = 0; m < count; m++) refined[byCell[start[c]! + m]!] = scores[m]!;
+  }
+  return Array.from(largest(refined, k), (j) => ({ cell: cellOf[kept[j]!]!, row: rowOf[kept[j]!]!, score: refined[j]! }));
 }
 
 /** The `capacity` best (score, a, b) offered: a min-heap on score. */
@@ -136,11 +165,6 @@ export class TopK {
       i = child;
     }
     this.put(i, score, a, b);
-  }
-
-  /** In no particular order. */
-  forEach(visit: (score: number, a: number, b: number) => void): void {
-    for (let i = 0; i < this.size; i++) visit(this.scores[i]!, this.as[i]!, this.bs[i]!);
   }
 
   /** Best first. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { calibrate, dedupeByProduct, fuse, type Candidate } from './fusion.js';
+import { calibrate, dedupeByProduct, fuse, fuseDistinct, type Candidate } from './fusion.js';
 
 const candidates: Candidate[] = [
   { entry: 0, semantic: 0.9, visual: 0.5 },
@@ -73,5 +73,18 @@ describe('dedupeByProduct', () => {
       { entry: 1, product: product('b') },
     ];
     expect(dedupeByProduct(sorted).map((c) => c.entry)).toEqual([2, 4, 3]);
+  });
+});
+
+describe('fuseDistinct', () => {
+  it('is dedupeByProduct(fuse(…)) cut to k, in either mode', () => {
+    // Repeated scores and products, as augmented copies of one product give.
+    const many = Array.from({ length: 40 }, (_, i) => ({ entry: 39 - i, semantic: ((i * 7) % 11) / 11, visual: ((i * 5) % 13) / 13, product: { id: `p${i % 9}` } }));
+    for (const mode of ['weighted', 'rrf'] as const) {
+      for (const k of [0, 3, 9, 20]) {
+        const options = { rrfK: 60, calibration: { semanticBaseline: 0.1, visualBaseline: 0.4 } };
+        expect(fuseDistinct(many, mode, { semantic: 0.7, visual: 0.3 }, options, k)).toEqual(dedupeByProduct(fuse(many, mode, { semantic: 0.7, visual: 0.3 }, options)).slice(0, k));
+      }
+    }
   });
 });

@@ -3,7 +3,7 @@ import { categoryKey } from '../../catalog/shared/taxonomy.js';
 import { normalize } from '../../vectors/shared/vector.js';
 import { assessPhoto } from './certainty.js';
 import { predictCategory } from './classify.js';
-import { dedupeByProduct, fuse, type Calibration, type FusionWeights } from './fusion.js';
+import { fuseDistinct, type Calibration, type FusionWeights } from './fusion.js';
 import { blankWords, type CategoryGuess, type SearchResponse, type SearchResult } from './response.js';
 import type { CatalogSource, SecondSignal, SourceCandidate } from './source.js';
 
@@ -37,9 +37,7 @@ function rank(
   fusion: { mode: FusionMode; weights: FusionWeights; calibration: Calibration | null },
   signals: Signals,
 ): SearchResult[] {
-  const scored = fuse(candidates, fusion.mode, fusion.weights, { rrfK: config.rrfK, calibration: config.calibrate ? fusion.calibration : null });
-  return dedupeByProduct(scored)
-    .slice(0, config.topK)
+  return fuseDistinct(candidates, fusion.mode, fusion.weights, { rrfK: config.rrfK, calibration: config.calibrate ? fusion.calibration : null }, config.topK)
     .map((c, i) => {
       const p = c.product;
       return {

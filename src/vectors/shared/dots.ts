@@ -1,8 +1,8 @@
 import { DOTS_WASM_BASE64 } from './wasm/dots-wasm.js';
 
 /**
- * Dot products of a float32 query with rows of int8 codes (summed exactly in integers, the query rounded to at
- * least float32's precision) and with rows of bits, computed by WASM SIMD128 kernels (wasm/dots.wat): the scans of
+ * Dot products of a float32 query with rows of int8 codes (summed exactly in integers, the query rounded to 16-bit
+ * integers) and with rows of bits, computed by WASM SIMD128 kernels (wasm/dots.wat): the scans of
  * the compact index (router centroids, inverted lists, second-signal rows, the 9-bit re-rank), the same in Node and
  * the page.
  *
@@ -29,6 +29,8 @@ export interface DotKernel {
 }
 
 const ALIGN = 16;
+/** The least largest query integer accepted (13 bits): wider rows would round the query more coarsely. */
+const MIN_QUERY_LEVELS = 8_191;
 const PAGE = 65_536;
 
 interface Block {
@@ -102,10 +104,10 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
 function createDotKernel(): DotKernel {
   const instance = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(DOTS_WASM_BASE64)));
   const memory = instance.exports.memory as WebAssembly.Memory;
-  /** (limbs, hi scale, lo scale, rows, width, count, out): `count` rows one after another from `rows`. */
-  type Kernel = (limbs: number, hiScale: number, loScale: number, rows: number, width: number, count: number, out: number) => void;
-  /** (limbs, hi scale, lo scale, rows, width, at, count, out): the rows numbered by the `count` uint32 at `at`. */
-  type ListedKernel = (limbs: number, hiScale: number, loScale: number, rows: number, width: number, at: number, count: number, out: number) => void;
+  /** (query, 1 / its scale, rows, width, count, out): `count` rows one after another from `rows`. */
+  type Kernel = (query: number, scale: number, rows: number, width: number, count: number, out: number) => void;
+  /** (query, 1 / its scale, rows, width, at, count, out): the rows numbered by the `count` uint32 at `at`. */
+  type ListedKernel = (query: number, scale: number, rows: number, width: number, at: number, count: number, out: number) => void;
   const dots = instance.exports.dots as Kernel;
   const dotsAt = instance.exports.dots_at as ListedKernel;
   const bitTable = instance.exports.bit_table as (query: number, width: number, table: number) => void;
@@ -142,36 +144,53 @@ function createDotKernel(): DotKernel {
   const roundUp = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
 
   /**
-   * The query as the integer kernel reads it, two 16-bit limbs a coordinate, hi·2^L + lo = round(query·S): L as
-   * large as keeps every 32-bit sum of `width` products with int8 codes from overflowing, S bringing the largest
-   * coordinate to 2^2L − 1, so the sums are exact and only the query's rounding to 2L bits (at least 24, as float32
-   * keeps) remains. A search scans many lists with one query: the last query's limbs stay in their own block.
+   * The query as the integer kernel reads it: round(query · S) in 16-bit integers, S bringing the largest coordinate
+   * to the most that keeps every 32-bit sum of `width` products with int8 codes from overflowing (32,767 up to 512
+   * coordinates). A coordinate is then off by at most half of 1/S: about 2·10⁻⁶ of a rotated unit query's largest,
+   * a hundred times below what the 8-bit codes themselves lose. (Two limbs a coordinate gave float32's precision at
+   * twice the work: the scans are most of a search.) A search scans many lists with one query: the last query's
+   * integers stay in their own block.
    */
-  let limbQuery = { values: new Float32Array(0), block: { at: heap.alloc(ALIGN), size: ALIGN }, hiScale: 0, loScale: 0 };
-  const limbsOf = (query: Float32Array) => {
-    if (sameValues(query, limbQuery.values)) return limbQuery;
+  let intQuery = { values: new Float32Array(0), block: { at: heap.alloc(ALIGN), size: ALIGN }, scale: 0 };
+  const intsOf = (query: Float32Array) => {
+    if (sameValues(query, intQuery.values)) return intQuery;
     const width = query.length;
-    const limbBits = Math.min(15, 23 - Math.ceil(Math.log2(Math.max(2, width))));
-    if (limbBits < 12) throw new RangeError(`rows of ${width} codes are too wide for the integer kernel`);
-    let block = limbQuery.block;
-    if (block.size < 4 * roundUp(width)) {
+    const top = Math.min(32_767, Math.floor((2 ** 31 - 1) / (128 * Math.max(1, width))));
+    if (top < MIN_QUERY_LEVELS) throw new RangeError(`rows of ${width} codes are too wide for the integer kernel`);
+    let block = intQuery.block;
+    if (block.size < 2 * roundUp(width)) {
       heap.release(block.at, block.size);
-      block = { at: heap.alloc(4 * roundUp(width)), size: 4 * roundUp(width) };
+      block = { at: heap.alloc(2 * roundUp(width)), size: 2 * roundUp(width) };
     }
     refreshViews();
     let largest = 0;
     for (let j = 0; j < width; j++) largest = Math.max(largest, Math.abs(query[j]!));
-    const scale = largest > 0 ? (2 ** (2 * limbBits) - 1) / largest : 0;
-    const hiAt = block.at >> 1;
-    const loAt = hiAt + roundUp(width);
-    for (let j = 0; j < width; j++) {
-      const value = Math.round(query[j]! * scale);
-      const hi = value >> limbBits;
-      halves[hiAt + j] = hi;
-      halves[loAt + j] = value - hi * 2 ** limbBits;
+    const scale = largest > 0 ? top / largest : 0;
+    const at = block.at >> 1;
+    for (let j = 0; j < width; j++) halves[at + j] = Math.round(query[j]! * scale);
+    intQuery = { values: query.slice(), block, scale: scale > 0 ? 1 / scale : 0 };
+    return intQuery;
+  };
+
+  /**
+   * The query's bit table (see bit_table in dots.wat), in its own block: a search re-ranks rows of several cells
+   * with one query, so the last query's table is kept.
+   */
+  let bitQuery = { values: new Float32Array(0), block: { at: heap.alloc(ALIGN), size: ALIGN } };
+  const tableOf = (query: Float32Array): number => {
+    const width = query.length;
+    if (sameValues(query, bitQuery.values)) return bitQuery.block.at + roundUp(width * 4);
+    const bytes = roundUp(width * 4) + (width / 8) * 1024;
+    let block = bitQuery.block;
+    if (block.size < bytes) {
+      heap.release(block.at, block.size);
+      block = { at: heap.alloc(bytes), size: bytes };
     }
-    limbQuery = { values: query.slice(), block, hiScale: scale > 0 ? 2 ** limbBits / scale : 0, loScale: scale > 0 ? 1 / scale : 0 };
-    return limbQuery;
+    refreshViews();
+    floats.set(query, block.at >> 2);
+    bitTable(block.at, width, block.at + roundUp(width * 4));
+    bitQuery = { values: query.slice(), block };
+    return block.at + roundUp(width * 4);
   };
 
   /** Room for `count` float64 results and `extra` bytes in scratch: [out, extra]. */
@@ -184,11 +203,11 @@ function createDotKernel(): DotKernel {
   /** Rows first … first + count − 1 of a code set: in place when placed, else copied into scratch. */
   const rangeOf = (query: Float32Array, codes: Int8Array, first: number, count: number) => {
     const width = query.length;
-    const limbs = limbsOf(query);
+    const q = intsOf(query);
     const home = placed.get(codes);
     const at = outLayout(count, home ? 0 : count * width);
     if (!home) bytes.set(bytesOf(codes).subarray(first * width, (first + count) * width), at.extra);
-    dots(limbs.block.at, limbs.hiScale, limbs.loScale, home ? home.at + first * width : at.extra, width, count, at.out);
+    dots(q.block.at, q.scale, home ? home.at + first * width : at.extra, width, count, at.out);
     return doubles.subarray(at.out >> 3, (at.out >> 3) + count);
   };
 
@@ -196,16 +215,16 @@ function createDotKernel(): DotKernel {
   const listedOf = (query: Float32Array, codes: Int8Array, rows: ArrayLike<number>) => {
     const width = query.length;
     const count = rows.length;
-    const limbs = limbsOf(query);
+    const q = intsOf(query);
     const home = placed.get(codes);
     const at = outLayout(count, home ? count * 4 : count * width);
     if (home) {
       for (let i = 0; i < count; i++) words[(at.extra >> 2) + i] = rows[i]!;
-      dotsAt(limbs.block.at, limbs.hiScale, limbs.loScale, home.at, width, at.extra, count, at.out);
+      dotsAt(q.block.at, q.scale, home.at, width, at.extra, count, at.out);
     } else {
       const source = bytesOf(codes);
       for (let i = 0; i < count; i++) bytes.set(source.subarray(rows[i]! * width, (rows[i]! + 1) * width), at.extra + i * width);
-      dots(limbs.block.at, limbs.hiScale, limbs.loScale, at.extra, width, count, at.out);
+      dots(q.block.at, q.scale, at.extra, width, count, at.out);
     }
     return doubles.subarray(at.out >> 3, (at.out >> 3) + count);
   };
@@ -229,15 +248,12 @@ function createDotKernel(): DotKernel {
       // The query's sum for every value of every byte of bits first (width/8 × 256 floats), then a lookup a byte.
       const count = rows.length;
       const rowBytes = width / 8;
-      const tableBytes = rowBytes * 1024;
+      const table = tableOf(query);
       const home = placed.get(bits);
-      const base = scratchOf(roundUp(width * 4) + roundUp(count * 4) + tableBytes + roundUp(count * 4) + (home ? 0 : count * rowBytes));
+      const out = scratchOf(roundUp(count * 4) + roundUp(count * 4) + (home ? 0 : count * rowBytes));
       refreshViews();
-      floats.set(query, base >> 2);
-      const at = { base, out: base + roundUp(width * 4), extra: base + roundUp(width * 4) + roundUp(count * 4) };
-      const listed = at.extra + tableBytes;
+      const listed = out + roundUp(count * 4);
       const copied = listed + roundUp(count * 4);
-      bitTable(at.base, width, at.extra);
       if (home) {
         for (let i = 0; i < count; i++) words[(listed >> 2) + i] = rows[i]!;
       } else {
@@ -246,8 +262,8 @@ function createDotKernel(): DotKernel {
           words[(listed >> 2) + i] = i;
         }
       }
-      bitDotsAt(at.extra, home ? home.at : copied, width, listed, count, at.out);
-      return floats.subarray(at.out >> 2, (at.out >> 2) + count);
+      bitDotsAt(table, home ? home.at : copied, width, listed, count, out);
+      return floats.subarray(out >> 2, (out >> 2) + count);
     },
     placeCodes(codes) {
       if (placed.has(codes)) return;

@@ -6,78 +6,111 @@
 (module
   (memory (export "memory") 1)
 
-  ;; Σ_j query[j] · row[j], exactly in integers: the query comes as two 16-bit limbs per coordinate, hi at $limbs
-  ;; and lo at $limbs + 2·(width rounded up to 16), with query[j] ≈ (hi[j]·2^L + lo[j]) / S; the caller picks L and S
-  ;; so that no 32-bit sum overflows and passes 2^L / S and 1 / S. Sixteen codes per step, widened to 16 bits and
-  ;; multiplied pairwise into 32-bit lanes (i32x4.dot_i16x8_s); a scalar tail takes widths not a multiple of 16.
-  (func $dot_row (param $limbs i32) (param $row i32) (param $width i32) (param $hi_scale f64) (param $lo_scale f64) (result f64)
-    (local $j i32) (local $hq i32) (local $lq i32) (local $simd_width i32)
-    (local $bytes v128) (local $codes v128)
-    (local $hi0 v128) (local $hi1 v128) (local $lo0 v128) (local $lo1 v128)
-    (local $hi i32) (local $lo i32) (local $code i32)
+  ;; Σ_j query[j] · row[j], in integers: the query comes as one 16-bit integer per coordinate at $query, with
+  ;; query[j] ≈ q[j] / S, where the caller picks S so that no 32-bit sum overflows and passes 1 / S. Sixteen codes per
+  ;; step, widened to 16 bits and multiplied pairwise into 32-bit lanes (i32x4.dot_i16x8_s); a scalar tail takes
+  ;; widths not a multiple of 16.
+  (func $dot_row (param $query i32) (param $row i32) (param $width i32) (param $scale f64) (result f64)
+    (local $j i32) (local $q i32) (local $simd_width i32) (local $bytes v128) (local $acc v128) (local $sum i32)
     (local.set $simd_width (i32.and (local.get $width) (i32.const -16)))
-    (local.set $hq (local.get $limbs))
-    (local.set $lq (i32.add (local.get $limbs) (i32.shl (i32.and (i32.add (local.get $width) (i32.const 15)) (i32.const -16)) (i32.const 1))))
+    (local.set $q (local.get $query))
     (block $simd_done
       (loop $simd_loop
         (br_if $simd_done (i32.ge_u (local.get $j) (local.get $simd_width)))
         (local.set $bytes (v128.load (i32.add (local.get $row) (local.get $j))))
-        (local.set $codes (i16x8.extend_low_i8x16_s (local.get $bytes)))
-        (local.set $hi0 (i32x4.add (local.get $hi0) (i32x4.dot_i16x8_s (local.get $codes) (v128.load (local.get $hq)))))
-        (local.set $lo0 (i32x4.add (local.get $lo0) (i32x4.dot_i16x8_s (local.get $codes) (v128.load (local.get $lq)))))
-        (local.set $codes (i16x8.extend_high_i8x16_s (local.get $bytes)))
-        (local.set $hi1 (i32x4.add (local.get $hi1) (i32x4.dot_i16x8_s (local.get $codes) (v128.load offset=16 (local.get $hq)))))
-        (local.set $lo1 (i32x4.add (local.get $lo1) (i32x4.dot_i16x8_s (local.get $codes) (v128.load offset=16 (local.get $lq)))))
+        (local.set $acc (i32x4.add (local.get $acc) (i32x4.add
+          (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_s (local.get $bytes)) (v128.load (local.get $q)))
+          (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_s (local.get $bytes)) (v128.load offset=16 (local.get $q))))))
         (local.set $j (i32.add (local.get $j) (i32.const 16)))
-        (local.set $hq (i32.add (local.get $hq) (i32.const 32)))
-        (local.set $lq (i32.add (local.get $lq) (i32.const 32)))
+        (local.set $q (i32.add (local.get $q) (i32.const 32)))
         (br $simd_loop)))
-    (local.set $hi0 (i32x4.add (local.get $hi0) (local.get $hi1)))
-    (local.set $lo0 (i32x4.add (local.get $lo0) (local.get $lo1)))
-    (local.set $hi (i32.add
-      (i32.add (i32x4.extract_lane 0 (local.get $hi0)) (i32x4.extract_lane 1 (local.get $hi0)))
-      (i32.add (i32x4.extract_lane 2 (local.get $hi0)) (i32x4.extract_lane 3 (local.get $hi0)))))
-    (local.set $lo (i32.add
-      (i32.add (i32x4.extract_lane 0 (local.get $lo0)) (i32x4.extract_lane 1 (local.get $lo0)))
-      (i32.add (i32x4.extract_lane 2 (local.get $lo0)) (i32x4.extract_lane 3 (local.get $lo0)))))
+    (local.set $sum (i32.add
+      (i32.add (i32x4.extract_lane 0 (local.get $acc)) (i32x4.extract_lane 1 (local.get $acc)))
+      (i32.add (i32x4.extract_lane 2 (local.get $acc)) (i32x4.extract_lane 3 (local.get $acc)))))
     (block $tail_done
       (loop $tail_loop
         (br_if $tail_done (i32.ge_u (local.get $j) (local.get $width)))
-        (local.set $code (i32.load8_s (i32.add (local.get $row) (local.get $j))))
-        (local.set $hi (i32.add (local.get $hi) (i32.mul (local.get $code) (i32.load16_s (local.get $hq)))))
-        (local.set $lo (i32.add (local.get $lo) (i32.mul (local.get $code) (i32.load16_s (local.get $lq)))))
+        (local.set $sum (i32.add (local.get $sum)
+          (i32.mul (i32.load8_s (i32.add (local.get $row) (local.get $j))) (i32.load16_s (local.get $q)))))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
-        (local.set $hq (i32.add (local.get $hq) (i32.const 2)))
-        (local.set $lq (i32.add (local.get $lq) (i32.const 2)))
+        (local.set $q (i32.add (local.get $q) (i32.const 2)))
         (br $tail_loop)))
-    (f64.add
-      (f64.mul (f64.convert_i32_s (local.get $hi)) (local.get $hi_scale))
-      (f64.mul (f64.convert_i32_s (local.get $lo)) (local.get $lo_scale))))
+    (f64.mul (f64.convert_i32_s (local.get $sum)) (local.get $scale)))
 
-  ;; out[r] = Σ_j query[j] · codes[r·width + j] for r < rows (codes: int8, out: rows float64; the query as limbs).
-  (func (export "dots") (param $limbs i32) (param $hi_scale f64) (param $lo_scale f64) (param $codes i32) (param $width i32) (param $rows i32) (param $out i32)
+  ;; $dot_row for two rows at once, stored at $out and $out + 8: each step's query is loaded once for both.
+  (func $dot_pair (param $query i32) (param $a i32) (param $b i32) (param $width i32) (param $scale f64) (param $out i32)
+    (local $j i32) (local $q i32) (local $simd_width i32) (local $bytes v128) (local $q0 v128) (local $q1 v128)
+    (local $acc_a v128) (local $acc_b v128) (local $sum_a i32) (local $sum_b i32) (local $qj i32)
+    (local.set $simd_width (i32.and (local.get $width) (i32.const -16)))
+    (local.set $q (local.get $query))
+    (block $simd_done
+      (loop $simd_loop
+        (br_if $simd_done (i32.ge_u (local.get $j) (local.get $simd_width)))
+        (local.set $q0 (v128.load (local.get $q)))
+        (local.set $q1 (v128.load offset=16 (local.get $q)))
+        (local.set $bytes (v128.load (i32.add (local.get $a) (local.get $j))))
+        (local.set $acc_a (i32x4.add (local.get $acc_a) (i32x4.add
+          (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_s (local.get $bytes)) (local.get $q0))
+          (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_s (local.get $bytes)) (local.get $q1)))))
+        (local.set $bytes (v128.load (i32.add (local.get $b) (local.get $j))))
+        (local.set $acc_b (i32x4.add (local.get $acc_b) (i32x4.add
+          (i32x4.dot_i16x8_s (i16x8.extend_low_i8x16_s (local.get $bytes)) (local.get $q0))
+          (i32x4.dot_i16x8_s (i16x8.extend_high_i8x16_s (local.get $bytes)) (local.get $q1)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (local.set $q (i32.add (local.get $q) (i32.const 32)))
+        (br $simd_loop)))
+    (local.set $sum_a (i32.add
+      (i32.add (i32x4.extract_lane 0 (local.get $acc_a)) (i32x4.extract_lane 1 (local.get $acc_a)))
+      (i32.add (i32x4.extract_lane 2 (local.get $acc_a)) (i32x4.extract_lane 3 (local.get $acc_a)))))
+    (local.set $sum_b (i32.add
+      (i32.add (i32x4.extract_lane 0 (local.get $acc_b)) (i32x4.extract_lane 1 (local.get $acc_b)))
+      (i32.add (i32x4.extract_lane 2 (local.get $acc_b)) (i32x4.extract_lane 3 (local.get $acc_b)))))
+    (block $tail_done
+      (loop $tail_loop
+        (br_if $tail_done (i32.ge_u (local.get $j) (local.get $width)))
+        (local.set $qj (i32.load16_s (local.get $q)))
+        (local.set $sum_a (i32.add (local.get $sum_a) (i32.mul (i32.load8_s (i32.add (local.get $a) (local.get $j))) (local.get $qj))))
+        (local.set $sum_b (i32.add (local.get $sum_b) (i32.mul (i32.load8_s (i32.add (local.get $b) (local.get $j))) (local.get $qj))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (local.set $q (i32.add (local.get $q) (i32.const 2)))
+        (br $tail_loop)))
+    (f64.store (local.get $out) (f64.mul (f64.convert_i32_s (local.get $sum_a)) (local.get $scale)))
+    (f64.store offset=8 (local.get $out) (f64.mul (f64.convert_i32_s (local.get $sum_b)) (local.get $scale))))
+
+  ;; out[r] = Σ_j query[j] · codes[r·width + j] for r < rows (codes: int8, out: rows float64), two rows a step.
+  (func (export "dots") (param $query i32) (param $scale f64) (param $codes i32) (param $width i32) (param $rows i32) (param $out i32)
     (local $r i32)
     (block $done
       (loop $next
-        (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+        (br_if $done (i32.ge_u (i32.add (local.get $r) (i32.const 1)) (local.get $rows)))
+        (call $dot_pair (local.get $query) (i32.add (local.get $codes) (i32.mul (local.get $r) (local.get $width)))
+          (i32.add (local.get $codes) (i32.mul (i32.add (local.get $r) (i32.const 1)) (local.get $width))) (local.get $width)
+          (local.get $scale) (i32.add (local.get $out) (i32.shl (local.get $r) (i32.const 3))))
+        (local.set $r (i32.add (local.get $r) (i32.const 2)))
+        (br $next)))
+    (if (i32.lt_u (local.get $r) (local.get $rows))
+      (then
         (f64.store (i32.add (local.get $out) (i32.shl (local.get $r) (i32.const 3)))
-          (call $dot_row (local.get $limbs) (i32.add (local.get $codes) (i32.mul (local.get $r) (local.get $width))) (local.get $width)
-            (local.get $hi_scale) (local.get $lo_scale)))
-        (local.set $r (i32.add (local.get $r) (i32.const 1)))
-        (br $next))))
+          (call $dot_row (local.get $query) (i32.add (local.get $codes) (i32.mul (local.get $r) (local.get $width))) (local.get $width) (local.get $scale))))))
 
-  ;; out[i] = Σ_j query[j] · codes[at[i]·width + j] for i < count (at: count uint32 row numbers).
-  (func (export "dots_at") (param $limbs i32) (param $hi_scale f64) (param $lo_scale f64) (param $codes i32) (param $width i32) (param $at i32) (param $count i32) (param $out i32)
+  ;; out[i] = Σ_j query[j] · codes[at[i]·width + j] for i < count (at: count uint32 row numbers), two rows a step.
+  (func (export "dots_at") (param $query i32) (param $scale f64) (param $codes i32) (param $width i32) (param $at i32) (param $count i32) (param $out i32)
     (local $i i32)
     (block $done
       (loop $next
-        (br_if $done (i32.ge_u (local.get $i) (local.get $count)))
+        (br_if $done (i32.ge_u (i32.add (local.get $i) (i32.const 1)) (local.get $count)))
+        (call $dot_pair (local.get $query)
+          (i32.add (local.get $codes) (i32.mul (i32.load (i32.add (local.get $at) (i32.shl (local.get $i) (i32.const 2)))) (local.get $width)))
+          (i32.add (local.get $codes) (i32.mul (i32.load offset=4 (i32.add (local.get $at) (i32.shl (local.get $i) (i32.const 2)))) (local.get $width)))
+          (local.get $width) (local.get $scale) (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3))))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $next)))
+    (if (i32.lt_u (local.get $i) (local.get $count))
+      (then
         (f64.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3)))
-          (call $dot_row (local.get $limbs)
+          (call $dot_row (local.get $query)
             (i32.add (local.get $codes) (i32.mul (i32.load (i32.add (local.get $at) (i32.shl (local.get $i) (i32.const 2)))) (local.get $width)))
-            (local.get $width) (local.get $hi_scale) (local.get $lo_scale)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $next))))
+            (local.get $width) (local.get $scale))))))
 
   ;; table[p·256 + v] = Σ_k (bit k of v) · query[8p + k] for p < width/8: the sum of the query's coordinates a
   ;; byte of bits selects, for every byte value, built by doubling (entries v + 2^k = entries v, plus query[8p + k]).
