@@ -58,6 +58,17 @@ export function setUpCamera(onPhoto: (photo: File) => void): void {
     note.textContent = reason ?? '';
     note.hidden = reason === null;
   };
+  /** Turns the camera off at once: the dialog's close event comes a task later, too late for a page being hidden. */
+  const turnOff = () => {
+    session++;
+    stop(stream);
+    stream = null;
+    video.srcObject = null;
+  };
+  const close = () => {
+    turnOff();
+    dialog.close();
+  };
   const check = () => void whyNoCamera().then(unavailable, (error: unknown) => unavailable(explain(error).text));
   check();
   // A camera plugged in, or access granted in the site settings, enables the button again (and the reverse).
@@ -100,7 +111,7 @@ export function setUpCamera(onPhoto: (photo: File) => void): void {
         note.textContent = text;
         note.hidden = false;
       }
-      dialog.close();
+      close();
     }
   }
 
@@ -111,7 +122,7 @@ export function setUpCamera(onPhoto: (photo: File) => void): void {
     canvas.width = width;
     canvas.height = height;
     canvas.getContext('2d')?.drawImage(video, 0, 0, width, height);
-    dialog.close(); // the camera goes off as soon as the frame is taken
+    close(); // the camera goes off as soon as the frame is taken
     const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/jpeg', QUALITY));
     if (blob) onPhoto(new File([blob], 'camera-photo.jpg', { type: blob.type }));
   }
@@ -129,19 +140,16 @@ export function setUpCamera(onPhoto: (photo: File) => void): void {
     if (next) void start(next);
   });
   captureButton.addEventListener('click', () => void capture());
-  cancelButton.addEventListener('click', () => dialog.close());
-  // Every way out (Capture, Cancel, Escape) ends here: the camera is turned off.
+  cancelButton.addEventListener('click', close);
+  // Every way out (Capture, Cancel, Escape) ends here; Escape closes the dialog without close(), so the camera goes off here too.
   dialog.addEventListener('close', () => {
-    session++;
-    stop(stream);
-    stream = null;
-    video.srcObject = null;
+    turnOff();
     // Back to the button, or to choosing a file when the camera turned out to be unusable.
     (openButton.disabled ? byId('photo', HTMLInputElement) : openButton).focus();
   });
   // Leaving the page (another tab, the app switcher, a navigation) turns the camera off too.
   const leave = () => {
-    if (dialog.open) dialog.close();
+    if (dialog.open) close();
   };
   document.addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && leave());
   window.addEventListener('pagehide', leave);
