@@ -3,7 +3,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { fileRecord } from '../src/artifacts/shared/format.js';
 import { testCatalogIds } from '../src/index/node/sample-index.js';
 import { fulfillWith, serveEditedIndex, testManifest } from './edited-index.js';
-import { cardIds, cards, catalogPhoto, openVitrine, searched } from './vitrine.js';
+import { cardIds, cards, catalogPhoto, damageStoredFile, openVitrine, searched } from './vitrine.js';
 
 const manifest = testManifest();
 
@@ -41,28 +41,7 @@ test('a cached file whose checksum no longer matches is dropped and downloaded a
   const requests = recordDataRequests(page);
   await openVitrine(page);
   const damaged = fileRecord(manifest, manifest.router);
-  // Flip bytes of the stored copy, as disk corruption or a meddling extension might.
-  await page.evaluate(async (key) => {
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const req = indexedDB.open('vitrine-files');
-      req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(req.error);
-    });
-    const store = () => db.transaction('files', 'readwrite').objectStore('files');
-    const record = await new Promise<{ bytes: ArrayBuffer }>((resolve, reject) => {
-      const req = store().get(key);
-      req.onsuccess = () => resolve(req.result as { bytes: ArrayBuffer });
-      req.onerror = () => reject(req.error);
-    });
-    const bytes = new Uint8Array(record.bytes);
-    for (let i = 0; i < 64; i++) bytes[i] = bytes[i]! ^ 0xff;
-    await new Promise((resolve, reject) => {
-      const req = store().put({ ...record, bytes: bytes.buffer }, key);
-      req.onsuccess = resolve;
-      req.onerror = () => reject(req.error);
-    });
-    db.close();
-  }, damaged.sha256);
+  await damageStoredFile(page, damaged.sha256, 0);
 
   requests.length = 0;
   await page.reload();

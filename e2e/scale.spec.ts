@@ -14,7 +14,7 @@ import type { SearchResponse } from '../src/search/shared/response.js';
 import type { ShardStats } from '../src/search/worker/api.js';
 import { buildServingScaleCatalog, ensureScaleCatalog, SCALE_CATALOG_DIR, SCALE_PORT, SCALE_PRODUCTS } from './scale-catalog.js';
 import { startStaticHost, type StaticHost } from './static-host.js';
-import { cardIds, cardImagesLoaded, catalogPhoto, dropPhoto, photoFile, searched } from './vitrine.js';
+import { cardIds, cardImagesLoaded, catalogPhoto, damageStoredFile, dropPhoto, photoFile, searched } from './vitrine.js';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -150,6 +150,25 @@ test('under small budgets the least recently used shards are evicted from memory
   const reloaded = await shardStats(page);
   expect(reloaded.fetched.fromNetwork).toBe(0);
   expect(reloaded.fetched.fromCache).toBeGreaterThan(0);
+});
+
+test('a stored shard damaged on the device is downloaded again, and the search answers as before', async ({ page }) => {
+  const shards = recordShardRequests(page);
+  await open(page);
+  const id = QUERY_IDS[3]!;
+  const before = await searchInPage(page, id, {});
+  expect(before.response.status).not.toBe('error');
+  expect(shards.length).toBeGreaterThan(0);
+  // In the middle of its codes: the cell still decodes, only its checksum tells.
+  const damaged = shards[0]!;
+  await damageStoredFile(page, fileRecord(manifest, damaged).sha256, Math.floor(cellBytes(damaged) / 2));
+
+  shards.length = 0;
+  await open(page);
+  const after = await searchInPage(page, id, {});
+  expect(shards).toEqual([damaged]);
+  expect(after.response.results.map((r) => r.id)).toEqual(before.response.results.map((r) => r.id));
+  expect((await shardStats(page)).fetched.fromNetwork).toBe(1);
 });
 
 test('a shard the server no longer has turns into a clear error for that search, and the page keeps working', async ({ page }) => {

@@ -81,3 +81,34 @@ export async function saveScreenshot(page: Page, testInfo: TestInfo, name: strin
   await testInfo.attach(name, { path, contentType: 'image/png' });
   return path;
 }
+
+/**
+ * Flips 64 bytes of a file stored in the page's IndexedDB (keyed by its SHA-256) from byte `at` on, as disk
+ * corruption or a meddling extension might.
+ */
+export async function damageStoredFile(page: Page, sha256: string, at: number): Promise<void> {
+  await page.evaluate(
+    async ({ key, at }) => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const req = indexedDB.open('vitrine-files');
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => reject(req.error);
+      });
+      const store = () => db.transaction('files', 'readwrite').objectStore('files');
+      const record = await new Promise<{ bytes: ArrayBuffer }>((resolve, reject) => {
+        const req = store().get(key);
+        req.onsuccess = () => resolve(req.result as { bytes: ArrayBuffer });
+        req.onerror = () => reject(req.error);
+      });
+      const bytes = new Uint8Array(record.bytes);
+      for (let i = at; i < at + 64; i++) bytes[i] = bytes[i]! ^ 0xff;
+      await new Promise((resolve, reject) => {
+        const req = store().put({ ...record, bytes: bytes.buffer }, key);
+        req.onsuccess = resolve;
+        req.onerror = () => reject(req.error);
+      });
+      db.close();
+    },
+    { key: sha256, at },
+  );
+}

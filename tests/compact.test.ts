@@ -160,6 +160,13 @@ describe('scale catalogs in the compact layout (real vectors of the 288-product 
     const file = join(out, opened.manifest.cells[0]!.file);
     const bytes = readFileSync(file);
     expect(() => decodeCell(new Uint8Array(bytes.subarray(0, bytes.length - 9)), 'cut')).toThrow(/truncated|too many|disagree/);
+    // Product records are parsed when first read (a search scans most cells for their codes alone): damage to them
+    // is an error then.
+    const records = new Uint8Array(bytes);
+    records[records.length - 2] = 0x7b;
+    const unparsed = decodeCell(records, 'records');
+    expect(unparsed.rows).toBe(opened.manifest.cells[0]!.rows);
+    expect(() => unparsed.products).toThrow(/records: its product records are not valid JSON/);
     bytes[40] = bytes[40]! ^ 0xff;
     writeFileSync(file, bytes);
     await expect(opened.store.cell(0)).rejects.toThrow(/differs from its manifest/);

@@ -112,9 +112,10 @@ class Reader {
     return out;
   }
 
+  /** A view of the next n bytes, not a copy: a cell read per search is decoded without copying its codes. */
   bytes(n: number): Uint8Array {
     this.need(n);
-    const out = this.data.slice(this.at, this.at + n);
+    const out = this.data.subarray(this.at, this.at + n);
     this.at += n;
     return out;
   }
@@ -124,7 +125,8 @@ class Reader {
     if (bits !== 4 && bits !== 8 && bits !== 9) throw new ArtifactError(`${this.what} holds ${bits}-bit codes`);
     const centre = this.f32s(width);
     const scales = this.f32s(rows);
-    const codes = new Int8Array(this.bytes(bits === 4 ? (rows * width) / 2 : rows * width).buffer);
+    const coded = this.bytes(bits === 4 ? (rows * width) / 2 : rows * width);
+    const codes = new Int8Array(coded.buffer, coded.byteOffset, coded.byteLength);
     const low = bits === 9 ? this.bytes((rows * width) / 8) : null;
     return { bits: bits as CodeBits, rows, width, centre, scales, codes, low };
   }
@@ -156,13 +158,36 @@ export function decodeCell(bytes: Uint8Array, what: string): CellContent {
   const semantic = reader.codes();
   const visual = reader.codes();
   const text = reader.codes();
-  const records = JSON.parse(new TextDecoder().decode(reader.bytes(metaBytes))) as [string, string | null, string | null, string, string | null, string?][];
+  const meta = reader.bytes(metaBytes);
   reader.end();
-  if ([semantic, visual, text].some((c) => c.rows !== rows) || records.length !== rows || listStarts[lists] !== rows) {
+  if ([semantic, visual, text].some((c) => c.rows !== rows) || listStarts[lists] !== rows) {
     throw new ArtifactError(`${what}: its parts disagree on how many rows it holds`);
   }
-  const products = records.map(([id, name, color, image, gender, predictedColor]) => ({ id, name, color, image, gender, predictedColor: predictedColor ?? color ?? '' }));
-  return { rows, listStarts, semantic, visual, text, entries, products };
+  let products: CellProduct[] | null = null;
+  return {
+    rows,
+    listStarts,
+    semantic,
+    visual,
+    text,
+    entries,
+    // Parsed on first use: most cells a search reads are scanned for their codes alone (parsing was most of decoding).
+    get products() {
+      products ??= decodeProducts(meta, rows, what);
+      return products;
+    },
+  };
+}
+
+function decodeProducts(meta: Uint8Array, rows: number, what: string): CellProduct[] {
+  let records: [string, string | null, string | null, string, string | null, string?][];
+  try {
+    records = JSON.parse(new TextDecoder().decode(meta));
+  } catch (error) {
+    throw new ArtifactError(`${what}: its product records are not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
+  if (!Array.isArray(records) || records.length !== rows) throw new ArtifactError(`${what}: its parts disagree on how many rows it holds`);
+  return records.map(([id, name, color, image, gender, predictedColor]) => ({ id, name, color, image, gender, predictedColor: predictedColor ?? color ?? '' }));
 }
 
 export function encodeRouter(router: RouterContent): Uint8Array {

@@ -108,15 +108,29 @@ export class FileCache {
   }
 
   /**
-   * A shard's verified bytes (a part of the index a search needs now): from IndexedDB, its use recorded, or from
-   * the network, stored at once; the least recently used shards are dropped to keep them all under `budgetBytes`.
-   * A shard the browser will not store is still returned (and reported in `storedShards`).
+   * A shard (a part of the index a search needs now), decoded by `decode` from verified bytes: from IndexedDB, its
+   * use recorded, or from the network, stored at once; the least recently used shards are dropped to keep them all
+   * under `budgetBytes`. A shard the browser will not store is still returned (and reported in `storedShards`).
+   * A stored copy is decoded while its checksum is computed (off this thread), so a search waits for the longer of
+   * the two rather than both; a copy that fails the check is dropped and downloaded again.
    */
-  async shard(file: VerifiedFile, budgetBytes: number, onProgress: (event: FileProgress) => void): Promise<Uint8Array<ArrayBuffer>> {
-    const cached = await this.readReporting(file, onProgress);
-    if (cached) {
-      await this.db?.put(SHARD_USE, { path: file.path, bytes: file.bytes, usedAt: Date.now() }, file.sha256).catch(() => undefined);
-      return cached;
+  async shard<T>(file: VerifiedFile, budgetBytes: number, onProgress: (event: FileProgress) => void, decode: (bytes: Uint8Array<ArrayBuffer>) => T): Promise<T> {
+    const stored = await this.stored(file);
+    if (stored) {
+      const digest = sha256Hex(stored);
+      let decoded: { value: T } | null = null;
+      try {
+        decoded = { value: decode(stored) };
+      } catch {
+        // A copy that does not decode is damaged too (its digest says so below).
+      }
+      if (decoded && (await digest) === file.sha256) {
+        onProgress({ path: file.path, total: file.bytes, loaded: file.bytes, percent: 100, source: 'cache', done: true });
+        // Not awaited: the search need not wait for the commit, and later transactions on the store see it all the same.
+        void this.db?.put(SHARD_USE, { path: file.path, bytes: file.bytes, usedAt: Date.now() }, file.sha256).catch(() => undefined);
+        return decoded.value;
+      }
+      await this.db?.delete(STORE, file.sha256).catch(() => undefined);
     }
     const bytes = await downloadVerified(file, onProgress);
     try {
@@ -124,7 +138,7 @@ export class FileCache {
     } catch (error) {
       this.shardFailures.push(`${file.path} (could not cache: ${describeError(error)})`);
     }
-    return bytes;
+    return decode(bytes);
   }
 
   async storedShards(budgetBytes: number): Promise<StoredShards> {
@@ -173,6 +187,16 @@ export class FileCache {
   }
 
   private async read(file: VerifiedFile): Promise<Uint8Array<ArrayBuffer> | null> {
+    const bytes = await this.stored(file);
+    if (!bytes) return null;
+    if ((await sha256Hex(bytes)) === file.sha256) return bytes;
+    // Damaged or tampered with: forget it, the caller fetches a fresh copy.
+    await this.db?.delete(STORE, file.sha256).catch(() => undefined);
+    return null;
+  }
+
+  /** The stored copy's bytes, not checked yet; null when there is none of the right size. */
+  private async stored(file: VerifiedFile): Promise<Uint8Array<ArrayBuffer> | null> {
     if (!this.db) return null;
     let stored: StoredFile | undefined;
     try {
@@ -180,11 +204,6 @@ export class FileCache {
     } catch {
       return null;
     }
-    if (!stored) return null;
-    const bytes = new Uint8Array(stored.bytes);
-    if (bytes.byteLength === file.bytes && (await sha256Hex(bytes)) === file.sha256) return bytes;
-    // Damaged or tampered with: forget it, the caller fetches a fresh copy.
-    await this.db.delete(STORE, file.sha256).catch(() => undefined);
-    return null;
+    return stored && stored.bytes.byteLength === file.bytes ? new Uint8Array(stored.bytes) : null;
   }
 }

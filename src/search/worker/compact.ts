@@ -96,7 +96,7 @@ export async function openCompact(manifest: CompactManifest, loading: Loading, o
       const saveNext = async () => {
         for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
           const file = shardFiles[i]!;
-          for (const product of decodeCell(await cache.shard(file, budgets.storedBytes, shardProgress), file.path).products) images.add(product.image);
+          for (const product of (await cache.shard(file, budgets.storedBytes, shardProgress, (bytes) => decodeCell(bytes, file.path))).products) images.add(product.image);
           onProgress(++done, shardFiles.length);
         }
       };

@@ -10,7 +10,7 @@ import type { ShardBudgets } from '../shared/shard-budgets.js';
  */
 export function shardStore(cache: FileCache, shardFiles: readonly VerifiedFile[], budgets: ShardBudgets, onProgress: (file: FileProgress) => void): LruCellStore {
   return new LruCellStore(
-    async (i) => decodeCell(await cache.shard(shardFiles[i]!, budgets.storedBytes, onProgress), shardFiles[i]!.path),
+    (i) => cache.shard(shardFiles[i]!, budgets.storedBytes, onProgress, (bytes) => decodeCell(bytes, shardFiles[i]!.path)),
     (i) => shardFiles[i]!.bytes,
     budgets.memoryBytes,
   );
