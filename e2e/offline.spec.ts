@@ -7,6 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
+import { formatBytes } from '../src/common/shared/units.js';
 import { testCatalogIds } from '../src/index/node/sample-index.js';
 import { E2E_PORT } from './config.js';
 import { MANIFEST_FILE } from '../src/artifacts/shared/format.js';
@@ -159,7 +160,7 @@ test('a catalog whose shards are more than the device keeps for them says it is 
   const shardBytes = testManifest().files.filter((f) => f.path.startsWith('cells/')).reduce((n, f) => n + f.bytes, 0);
   await expect(offlineStatus(page)).toHaveAttribute('data-state', 'unavailable', { timeout: 60_000 });
   await expect(offlineStatus(page)).toHaveText(
-    `Not available offline: its ${(shardBytes / 1e6).toFixed(1)} MB of shards are more than the ${((0.2 * 2 ** 20) / 1e6).toFixed(1)} MB this device keeps for them`,
+    `Not available offline: its ${formatBytes(shardBytes)} of shards are more than the ${formatBytes(0.2 * 2 ** 20)} this device keeps for them`,
   );
   expect(info.shards!.budgets.storedBytes).toBe(Math.round(0.2 * 2 ** 20));
   const id = testCatalogIds()[40]!;

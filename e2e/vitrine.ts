@@ -95,15 +95,15 @@ export async function damageStoredFile(page: Page, sha256: string, at: number): 
         req.onerror = () => reject(req.error);
       });
       const store = () => db.transaction('files', 'readwrite').objectStore('files');
-      const record = await new Promise<{ bytes: ArrayBuffer }>((resolve, reject) => {
+      const record = await new Promise<{ bytes: Blob }>((resolve, reject) => {
         const req = store().get(key);
-        req.onsuccess = () => resolve(req.result as { bytes: ArrayBuffer });
+        req.onsuccess = () => resolve(req.result as { bytes: Blob });
         req.onerror = () => reject(req.error);
       });
-      const bytes = new Uint8Array(record.bytes);
+      const bytes = new Uint8Array(await record.bytes.arrayBuffer());
       for (let i = at; i < at + 64; i++) bytes[i] = bytes[i]! ^ 0xff;
       await new Promise((resolve, reject) => {
-        const req = store().put({ ...record, bytes: bytes.buffer }, key);
+        const req = store().put({ ...record, bytes: new Blob([bytes]) }, key);
         req.onsuccess = resolve;
         req.onerror = () => reject(req.error);
       });

@@ -17,7 +17,12 @@ const SHARD_USE = 'shard-use';
 
 interface StoredFile {
   readonly path: string;
-  readonly bytes: ArrayBuffer;
+  /**
+   * A Blob: the browser keeps it in a file of its own and reads it back without the extra copy an ArrayBuffer this
+   * large costs (Chromium wraps such values in a blob anyway). Copies stored as ArrayBuffers by earlier versions are
+   * not read: they are downloaded again once.
+   */
+  readonly bytes: Blob;
   readonly storedAt: number;
 }
 
@@ -89,7 +94,7 @@ export class FileCache {
     for (const { file, bytes } of pending) {
       try {
         const tx = this.db.transaction(STORE, 'readwrite');
-        await Promise.all([tx.store.put({ path: file.path, bytes: bytes.buffer, storedAt: Date.now() }, file.sha256), tx.done]);
+        await Promise.all([tx.store.put({ path: file.path, bytes: new Blob([bytes]), storedAt: Date.now() }, file.sha256), tx.done]);
       } catch (error) {
         failures.push(`${file.path} (could not cache: ${describeError(error)})`);
       }
@@ -172,7 +177,7 @@ export class FileCache {
     }
     await Promise.all([
       ...evicted.flatMap((key) => [files.delete(key), uses.delete(key)]),
-      files.put({ path: file.path, bytes: bytes.buffer, storedAt: Date.now() }, file.sha256),
+      files.put({ path: file.path, bytes: new Blob([bytes]), storedAt: Date.now() }, file.sha256),
       uses.put({ path: file.path, bytes: file.bytes, usedAt: Date.now() }, file.sha256),
       tx.done,
     ]);
@@ -198,12 +203,12 @@ export class FileCache {
   /** The stored copy's bytes, not checked yet; null when there is none of the right size. */
   private async stored(file: VerifiedFile): Promise<Uint8Array<ArrayBuffer> | null> {
     if (!this.db) return null;
-    let stored: StoredFile | undefined;
     try {
-      stored = await this.db.get(STORE, file.sha256);
+      const stored = await this.db.get(STORE, file.sha256);
+      return stored?.bytes instanceof Blob && stored.bytes.size === file.bytes ? new Uint8Array(await stored.bytes.arrayBuffer()) : null;
     } catch {
+      // Unreadable (its file gone from the browser's storage, say): downloaded again.
       return null;
     }
-    return stored && stored.bytes.byteLength === file.bytes ? new Uint8Array(stored.bytes) : null;
   }
 }

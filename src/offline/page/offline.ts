@@ -6,6 +6,7 @@
  * of earlier catalog builds. Shown in one status line; nothing here can break a search: failures only leave the
  * device less prepared, and the next visit carries on where this one stopped.
  */
+import { formatBytes } from '../../common/shared/units.js';
 import { RUNTIME_FILES } from '../../models/worker/runtime-files.js';
 import { productImageUrl } from '../../catalog/shared/urls.js';
 import type { EngineInfo, SearchWorkerApi } from '../../search/worker/api.js';
@@ -45,7 +46,6 @@ function show(options: OfflineOptions, state: OfflineState, text: string): void 
 }
 
 const count = (n: number) => n.toLocaleString('en');
-const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 function describe(error: unknown): string {
   return error instanceof DOMException ? `${error.name}: ${error.message}` : error instanceof Error ? error.message : String(error);
@@ -208,7 +208,7 @@ async function saveCatalog(info: EngineInfo, engine: CatalogSaver, options: Offl
   }
   const stale = staleCaches(await caches.keys(), 'catalog', appBase.pathname, info.buildId);
   await Promise.all(stale.map((old) => caches.delete(old)));
-  const fetched = bytes ? ` (${megabytes(bytes)} downloaded in ${((performance.now() - started) / 1000).toFixed(1)} s)` : '';
+  const fetched = bytes ? ` (${formatBytes(bytes)} downloaded in ${((performance.now() - started) / 1000).toFixed(1)} s)` : '';
   const updated = stale.length ? 'Catalog updated — ' : '';
   show(options, 'ready', `${updated}Ready offline: models, index and ${count(images.length)} product photos are on this device${fetched}`);
 }

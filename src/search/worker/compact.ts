@@ -5,6 +5,7 @@ import { decodeImageBlob } from '../../imaging/worker/decode.js';
 import { compactSource, decodeCompactIndex } from '../shared/compact-source.js';
 import { policyAnswerer } from '../shared/engine.js';
 import { decodeCell } from '../../artifacts/shared/cells.js';
+import { formatBytes } from '../../common/shared/units.js';
 import type { OfflineCatalog, ShardBudgets, ShardStats } from './api.js';
 import { WorkerSearchEngine } from './engine.js';
 import { shardStore } from './shards.js';
@@ -88,7 +89,7 @@ export async function openCompact(manifest: CompactManifest, loading: Loading, o
     async saveAll(onProgress) {
       const bytes = shardFiles.reduce((n, f) => n + f.bytes, 0);
       if (bytes > budgets.storedBytes) {
-        throw new Error(`its ${megabytes(bytes)} of shards are more than the ${megabytes(budgets.storedBytes)} this device keeps for them`);
+        throw new Error(`its ${formatBytes(bytes)} of shards are more than the ${formatBytes(budgets.storedBytes)} this device keeps for them`);
       }
       const images = new Set<string>();
       const queue = shardFiles.map((_, i) => i);
@@ -117,4 +118,3 @@ export interface CatalogShards {
   saveAll(onProgress: (done: number, total: number) => void): Promise<OfflineCatalog>;
 }
 
-const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
