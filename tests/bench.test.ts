@@ -155,6 +155,7 @@ describe('npm run bench -- --quick (smoke)', () => {
     expect(compact!.node!.p50_ms).toBeGreaterThan(0);
     expect(compact!.page_matches_node).toBe(1);
     expect(compact!.first_result_bytes).toBeGreaterThan(0);
+    expect(compact!.first_result_ms).toBeGreaterThan(compact!.p50_ms!);
     expect(compact!.worker_memory_mb).toBeGreaterThan(0);
     expect(stdout).toMatch(/Scale — compact layout against today's/);
 

@@ -259,7 +259,7 @@ export function formatReport(r: BenchResult, jsonPath: string | null = null): st
       l.format,
       l.synthetic ? 'yes' : 'no',
       int(l.downloaded_bytes_per_product),
-      l.first_result_bytes === null ? '—' : formatBytes(l.first_result_bytes),
+      l.first_result_bytes === null ? '—' : `${formatBytes(l.first_result_bytes)}${l.first_result_ms === null ? '' : `, ${ms(l.first_result_ms)} ms`}`,
       cell(l.recall_at_10),
       cell(l.words_recall_at_10),
       l.p50_ms === null ? '—' : ms(l.p50_ms),

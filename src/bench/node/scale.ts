@@ -221,6 +221,8 @@ export interface ScaleLine {
   readonly downloaded_bytes_per_product: number;
   /** What the page downloads before its first result, models aside: manifest, router, prompts and the cells that search loaded. */
   readonly first_result_bytes: number | null;
+  /** The time from an empty page worker to that result: the same downloads from the bench's local server, then the search. */
+  readonly first_result_ms: number | null;
   readonly recall_at_10: number | null;
   readonly words_recall_at_10: number | null;
   /** The search step after the photo is embedded (candidates, re-rank, policy), in the page's worker where measured there. */
@@ -247,6 +249,7 @@ export interface ScaleLine {
 /** The page's figures for one compact catalog (src/bench/worker/bench.worker.ts runs the app's shard loading and policy). */
 interface PageScale {
   readonly firstResultBytes: number;
+  readonly firstResultMs: number;
   readonly p50: number;
   readonly p99Cached: number;
   readonly p99Uncached: number;
@@ -281,6 +284,7 @@ async function measureInPage(browser: ScaleBrowser, dir: string, m: CompactMeasu
     const same = cached.ids.filter((ids, i) => ids.join() === m.ids[i]!.join()).length;
     return {
       firstResultBytes: info.startBytes + first.shardBytes[0]!,
+      firstResultMs: info.startMs + first.ms[0]!,
       p50: percentile(cached.ms, 50),
       p99Cached: percentile(cached.ms, 99),
       p99Uncached: percentile(uncached.ms, 99),
@@ -349,6 +353,7 @@ export async function benchScale(options: ScaleOptions): Promise<ScaleLine[]> {
         synthetic: size > realRows,
         downloaded_bytes_per_product: single,
         first_result_bytes: single * size,
+        first_result_ms: null,
         recall_at_10: null,
         words_recall_at_10: null,
         p50_ms: null,
@@ -368,6 +373,7 @@ export async function benchScale(options: ScaleOptions): Promise<ScaleLine[]> {
         synthetic: m.synthetic,
         downloaded_bytes_per_product: Math.round(total / size),
         first_result_bytes: inPage?.firstResultBytes ?? fixed + m.cell_bytes_per_search_p50,
+        first_result_ms: inPage?.firstResultMs ?? null,
         recall_at_10: m.photo_recall_at_10 ?? m.ann_recall_at_10,
         words_recall_at_10: m.words_recall_at_10,
         p50_ms: inPage?.p50 ?? m.photo_p50_ms_cached,
@@ -379,7 +385,7 @@ export async function benchScale(options: ScaleOptions): Promise<ScaleLine[]> {
         node: { p50_ms: m.photo_p50_ms_cached, p99_ms_cached: m.photo_p99_ms_cached, p99_ms_uncached: m.photo_p99_ms_uncached },
         page_matches_node: inPage?.matchesNode ?? null,
         measured_in: inPage ? 'page' : 'node',
-        note: `${m.queries} photo and words queries (${size < realRows ? 'real product variants not in the catalog' : 'derived rows'}); recall@10: the policy's first 10 against exact float32 (above 200,000 products: the 10 nearest of ${STREAMED_QUERIES} queries against a streamed exact scan); times: the search step of a photo (candidates, re-rank, policy; scans in the WASM SIMD kernel, src/vectors/shared/wasm/dots.wat) in the page's worker (cached: the query's shards in memory, run twice and the second timed; uncached: read from IndexedDB first; memory budget ${PAGE_MEMORY_BYTES / 2 ** 20} MB), beside the same in Node; first result: manifest, router, prompts and the first query's shards`,
+        note: `${m.queries} photo and words queries (${size < realRows ? 'real product variants not in the catalog' : 'derived rows'}); recall@10: the policy's first 10 against exact float32 (above 200,000 products: the 10 nearest of ${STREAMED_QUERIES} queries against a streamed exact scan); times: the search step of a photo (candidates, re-rank, policy; scans in the WASM SIMD kernel, src/vectors/shared/wasm/dots.wat) in the page's worker (cached: the query's shards in memory, run twice and the second timed; uncached: read from IndexedDB first; memory budget ${PAGE_MEMORY_BYTES / 2 ** 20} MB), beside the same in Node; first result: manifest, router, prompts and the first query's shards, and the time from an empty worker and IndexedDB to that result over the bench's local server (models aside)`,
       });
     }
   } finally {

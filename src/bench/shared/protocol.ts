@@ -96,6 +96,8 @@ export interface ScaleSetup {
 export interface ScaleSetupInfo {
   /** Manifest, router and prompt vectors: what the page downloads of the index before any search. */
   readonly startBytes: number;
+  /** The time to fetch and decode them (and open IndexedDB). */
+  readonly startMs: number;
   readonly shards: number;
   readonly crossOriginIsolated: boolean;
 }

@@ -147,14 +147,17 @@ const api: BenchWorkerApi = {
   },
 
   async setupScale(setup: ScaleSetup) {
+    const started = performance.now();
     const manifestBytes = await fetchBytes(`${setup.baseUrl}manifest.json`);
     const manifest = validateCompactManifest(JSON.parse(new TextDecoder().decode(manifestBytes)));
     const [router, prompts] = await Promise.all([manifest.router, manifest.prompts.vectors.file].map((path) => fetchBytes(`${setup.baseUrl}${path}`)));
     const shards = manifest.cells.map((cell) => ({ ...fileRecord(manifest, cell.file), url: `${setup.baseUrl}${cell.file}` }));
+    const index = decodeCompactIndex(manifest, router!, prompts!);
+    const cache = await FileCache.open();
+    const startMs = performance.now() - started;
     const width = manifest.models.imageSemantic.spec.dim + manifest.models.visual.spec.dim;
-    const queries = await fetchF32(setup.queriesUrl, setup.queries * width);
-    scale = { setup, index: decodeCompactIndex(manifest, router!, prompts!), shards, cache: await FileCache.open(), queries };
-    return { startBytes: manifestBytes.byteLength + router!.byteLength + prompts!.byteLength, shards: shards.length, crossOriginIsolated };
+    scale = { setup, index, shards, cache, queries: await fetchF32(setup.queriesUrl, setup.queries * width) };
+    return { startBytes: manifestBytes.byteLength + router!.byteLength + prompts!.byteLength, startMs, shards: shards.length, crossOriginIsolated };
   },
 
   async runScale(run: ScaleRun) {
