@@ -76,8 +76,8 @@ export class FileCache {
 
   /** The file's verified bytes: from IndexedDB when a matching copy is there, else from the network. */
   async get(file: VerifiedFile, onProgress: (event: FileProgress) => void): Promise<Uint8Array<ArrayBuffer>> {
-    const cached = await this.readReporting(file, onProgress);
-    if (cached) return cached;
+    const cached = await this.readStored(file, onProgress, (bytes) => bytes);
+    if (cached) return cached.value;
     const bytes = await downloadVerified(file, onProgress);
     this.downloaded.push({ file, bytes });
     return bytes;
@@ -116,26 +116,13 @@ export class FileCache {
    * A shard (a part of the index a search needs now), decoded by `decode` from verified bytes: from IndexedDB, its
    * use recorded, or from the network, stored at once; the least recently used shards are dropped to keep them all
    * under `budgetBytes`. A shard the browser will not store is still returned (and reported in `storedShards`).
-   * A stored copy is decoded while its checksum is computed (off this thread), so a search waits for the longer of
-   * the two rather than both; a copy that fails the check is dropped and downloaded again.
    */
   async shard<T>(file: VerifiedFile, budgetBytes: number, onProgress: (event: FileProgress) => void, decode: (bytes: Uint8Array<ArrayBuffer>) => T): Promise<T> {
-    const stored = await this.stored(file);
-    if (stored) {
-      const digest = sha256Hex(stored);
-      let decoded: { value: T } | null = null;
-      try {
-        decoded = { value: decode(stored) };
-      } catch {
-        // A copy that does not decode is damaged too (its digest says so below).
-      }
-      if (decoded && (await digest) === file.sha256) {
-        onProgress({ path: file.path, total: file.bytes, loaded: file.bytes, percent: 100, source: 'cache', done: true });
-        // Not awaited: the search need not wait for the commit, and later transactions on the store see it all the same.
-        void this.db?.put(SHARD_USE, { path: file.path, bytes: file.bytes, usedAt: Date.now() }, file.sha256).catch(() => undefined);
-        return decoded.value;
-      }
-      await this.db?.delete(STORE, file.sha256).catch(() => undefined);
+    const cached = await this.readStored(file, onProgress, decode);
+    if (cached) {
+      // Not awaited: the search need not wait for the commit, and later transactions on the store see it all the same.
+      void this.db?.put(SHARD_USE, { path: file.path, bytes: file.bytes, usedAt: Date.now() }, file.sha256).catch(() => undefined);
+      return cached.value;
     }
     const bytes = await downloadVerified(file, onProgress);
     try {
@@ -184,18 +171,27 @@ export class FileCache {
     this.shardEvictions += evicted.length;
   }
 
-  /** A matching stored copy, reported as a finished file from this device; null when there is none. */
-  private async readReporting(file: VerifiedFile, onProgress: (event: FileProgress) => void): Promise<Uint8Array<ArrayBuffer> | null> {
-    const cached = await this.read(file);
-    if (cached) onProgress({ path: file.path, total: file.bytes, loaded: file.bytes, percent: 100, source: 'cache', done: true });
-    return cached;
-  }
-
-  private async read(file: VerifiedFile): Promise<Uint8Array<ArrayBuffer> | null> {
+  /**
+   * A matching stored copy, decoded by `decode` while its checksum is computed (off this thread, so a search waits
+   * for the longer of the two rather than both), reported as a finished file from this device; null when there is
+   * none. A copy that fails the check, or does not decode, is damaged or tampered with: forgotten, and the caller
+   * fetches a fresh one.
+   */
+  private async readStored<T>(file: VerifiedFile, onProgress: (event: FileProgress) => void, decode: (bytes: Uint8Array<ArrayBuffer>) => T): Promise<{ value: T } | null> {
     const bytes = await this.stored(file);
     if (!bytes) return null;
-    if ((await sha256Hex(bytes)) === file.sha256) return bytes;
-    // Damaged or tampered with: forget it, the caller fetches a fresh copy.
+    const digest = sha256Hex(bytes);
+    let decoded: { value: T } | null = null;
+    try {
+      decoded = { value: decode(bytes) };
+    } catch {
+      // Not decodable: damaged too (the digest says so), or a bad build, which the fresh copy reports.
+    }
+    const matches = (await digest) === file.sha256;
+    if (decoded && matches) {
+      onProgress({ path: file.path, total: file.bytes, loaded: file.bytes, percent: 100, source: 'cache', done: true });
+      return decoded;
+    }
     await this.db?.delete(STORE, file.sha256).catch(() => undefined);
     return null;
   }
