@@ -3,7 +3,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { fileRecord } from '../src/artifacts/shared/format.js';
 import { testCatalogIds } from '../src/index/node/sample-index.js';
 import { fulfillWith, serveEditedIndex, testManifest } from './edited-index.js';
-import { cardIds, cards, catalogPhoto, damageStoredFile, openVitrine, searched } from './vitrine.js';
+import { cardIds, cards, catalogPhoto, editStoredFile, openVitrine, searched } from './vitrine.js';
 
 const manifest = testManifest();
 
@@ -41,7 +41,7 @@ test('a cached file whose checksum no longer matches is dropped and downloaded a
   const requests = recordDataRequests(page);
   await openVitrine(page);
   const damaged = fileRecord(manifest, manifest.router);
-  await damageStoredFile(page, damaged.sha256, 0);
+  await editStoredFile(page, damaged.sha256, { flipAt: 0 });
 
   requests.length = 0;
   await page.reload();
@@ -50,6 +50,28 @@ test('a cached file whose checksum no longer matches is dropped and downloaded a
   expect(info.files.fromNetwork).toBe(1);
 
   const id = testCatalogIds()[100]!;
+  await searched(page, () => page.getByLabel('Drop a photo here').setInputFiles(catalogPhoto(id)));
+  expect((await cardIds(page))[0]).toBe(id);
+});
+
+test('a file stored by an earlier version, without the hash later reads check, is downloaded once more, then read from the device', async ({ page }) => {
+  const requests = recordDataRequests(page);
+  await openVitrine(page);
+  const model = manifest.models.visual;
+  const old = fileRecord(manifest, manifest.router);
+  const oldModel = { path: `models/${model.model}/${model.spec.file}`, ...model.files[model.spec.file]! };
+  await Promise.all([old.sha256, oldModel.sha256].map((sha256) => editStoredFile(page, sha256, { dropHash: true })));
+
+  requests.length = 0;
+  await page.reload();
+  expect((await page.evaluate(() => window.__vitrine.ready)).files.fromNetwork).toBe(2);
+  expect(requests.sort()).toEqual([`artifacts/${old.path}`, oldModel.path].sort());
+
+  requests.length = 0;
+  await page.reload();
+  expect((await page.evaluate(() => window.__vitrine.ready)).files.fromNetwork).toBe(0);
+  expect(requests).toEqual([]);
+  const id = testCatalogIds()[120]!;
   await searched(page, () => page.getByLabel('Drop a photo here').setInputFiles(catalogPhoto(id)));
   expect((await cardIds(page))[0]).toBe(id);
 });

@@ -14,7 +14,7 @@ import type { SearchResponse } from '../src/search/shared/response.js';
 import type { ShardStats } from '../src/search/worker/api.js';
 import { buildServingScaleCatalog, ensureScaleCatalog, SCALE_CATALOG_DIR, SCALE_PORT, SCALE_PRODUCTS } from './scale-catalog.js';
 import { startStaticHost, type StaticHost } from './static-host.js';
-import { cardIds, cardImagesLoaded, catalogPhoto, damageStoredFile, dropPhoto, photoFile, searched } from './vitrine.js';
+import { cardIds, cardImagesLoaded, catalogPhoto, dropPhoto, editStoredFile, photoFile, searched } from './vitrine.js';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -161,7 +161,7 @@ test('a stored shard damaged on the device is downloaded again, and the search a
   expect(shards.length).toBeGreaterThan(0);
   // In the middle of its codes: the cell still decodes, only its checksum tells.
   const damaged = shards[0]!;
-  await damageStoredFile(page, fileRecord(manifest, damaged).sha256, Math.floor(cellBytes(damaged) / 2));
+  await editStoredFile(page, fileRecord(manifest, damaged).sha256, { flipAt: Math.floor(cellBytes(damaged) / 2) });
 
   shards.length = 0;
   await open(page);

@@ -83,32 +83,41 @@ export async function saveScreenshot(page: Page, testInfo: TestInfo, name: strin
 }
 
 /**
- * Flips 64 bytes of a file stored in the page's IndexedDB (keyed by its SHA-256) from byte `at` on, as disk
- * corruption or a meddling extension might.
+ * Rewrites the record of a file stored in the page's IndexedDB (keyed by its SHA-256): `{ flipAt }` flips 64 of its
+ * bytes from there on, as disk corruption or a meddling extension might; `{ dropHash }` removes the hash recorded
+ * with it, as copies stored by earlier versions lack it.
  */
-export async function damageStoredFile(page: Page, sha256: string, at: number): Promise<void> {
+export async function editStoredFile(page: Page, sha256: string, edit: { flipAt: number } | { dropHash: true }): Promise<void> {
   await page.evaluate(
-    async ({ key, at }) => {
+    async ({ key, edit }) => {
       const db = await new Promise<IDBDatabase>((resolve, reject) => {
         const req = indexedDB.open('vitrine-files');
         req.onsuccess = () => resolve(req.result);
         req.onerror = () => reject(req.error);
       });
       const store = () => db.transaction('files', 'readwrite').objectStore('files');
-      const record = await new Promise<{ bytes: Blob }>((resolve, reject) => {
+      const record = await new Promise<{ bytes: Blob; hash?: string }>((resolve, reject) => {
         const req = store().get(key);
-        req.onsuccess = () => resolve(req.result as { bytes: Blob });
+        req.onsuccess = () => resolve(req.result as { bytes: Blob; hash?: string });
         req.onerror = () => reject(req.error);
       });
-      const bytes = new Uint8Array(await record.bytes.arrayBuffer());
-      for (let i = at; i < at + 64; i++) bytes[i] = bytes[i]! ^ 0xff;
+      if (!record) throw new Error(`no stored file ${key}`);
+      let edited: { bytes: Blob; hash?: string };
+      if ('flipAt' in edit) {
+        const bytes = new Uint8Array(await record.bytes.arrayBuffer());
+        for (let i = edit.flipAt; i < edit.flipAt + 64; i++) bytes[i] = bytes[i]! ^ 0xff;
+        edited = { ...record, bytes: new Blob([bytes]) };
+      } else {
+        const { hash: _dropped, ...rest } = record;
+        edited = rest;
+      }
       await new Promise((resolve, reject) => {
-        const req = store().put({ ...record, bytes: new Blob([bytes]) }, key);
+        const req = store().put(edited, key);
         req.onsuccess = resolve;
         req.onerror = () => reject(req.error);
       });
       db.close();
     },
-    { key: sha256, at },
+    { key: sha256, edit },
   );
 }
