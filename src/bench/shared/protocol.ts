@@ -103,9 +103,10 @@ export interface ScaleSetupInfo {
 }
 
 /**
- * `first`: the first query with nothing on the device (shards from the network); `cached`: each query run twice,
- * the second timed (its shards in memory); `uncached`: each query with the memory empty, its shards read from
- * IndexedDB (stored by the runs before).
+ * `first`: the first query with nothing on the device (shards from the network); `cached`: after an untimed pass
+ * over every query (the code optimised), each query run untimed then timed on a fresh source (its shards in memory,
+ * nothing else remembered); `uncached`: each query with the memory empty, its shards read from IndexedDB (stored by
+ * the runs before).
  */
 export interface ScaleRun {
   readonly mode: 'first' | 'cached' | 'uncached';

@@ -169,14 +169,25 @@ const api: BenchWorkerApi = {
     const ms: number[] = [];
     const ids: string[][] = [];
     const shardBytes: number[] = [];
+    const count = Math.min(run.queries, setup.queries);
     let shared = scaleSource(setup.memoryBytes);
-    for (let q = 0; q < Math.min(run.queries, setup.queries); q++) {
-      // Cached: the same source throughout, each query once untimed first; otherwise a fresh one per query.
-      if (run.mode !== 'cached') shared = scaleSource(setup.memoryBytes);
-      else await searchCatalog(shared.source, query(q), { topK: 10 });
+    // Cached: a first pass over every query, untimed, so that the code runs optimised (as in Node, whose figures
+    // follow its recall pass: in a fresh worker the first dozens of searches take 2 to 10 times longer).
+    if (run.mode === 'cached') for (let q = 0; q < count; q++) await searchCatalog(shared.source, query(q), { topK: 10 });
+    for (let q = 0; q < count; q++) {
+      let source = shared.source;
+      if (run.mode === 'cached') {
+        // The query once untimed, for its shards; timed on a fresh source over the same store, which remembers
+        // nothing of that run but the shards (a source reuses the last query's scores, as one search asks twice).
+        await searchCatalog(shared.source, query(q), { topK: 10 });
+        source = compactSource(scale.index, shared.store);
+      } else {
+        shared = scaleSource(setup.memoryBytes);
+        source = shared.source;
+      }
       const before = shared.fetched();
       const started = performance.now();
-      const response = await searchCatalog(shared.source, query(q), { topK: 10 });
+      const response = await searchCatalog(source, query(q), { topK: 10 });
       ms.push(performance.now() - started);
       ids.push(response.results.map((r) => r.id));
       shardBytes.push(shared.fetched() - before);
