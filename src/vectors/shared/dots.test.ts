@@ -36,6 +36,21 @@ describe('WASM int8 dot kernel', () => {
     }
   });
 
+  it('gives every row the same sum whether it is scanned alone or in a pair, in a range or listed', () => {
+    for (const width of [16, 40, 512]) {
+      const codes = randomCodes(11 * width);
+      const query = randomQuery(width);
+      const alone = Array.from({ length: 11 }, (_, r) => kernel.rowDots(query, codes, width, r, 1)[0]!);
+      for (let first = 0; first < 4; first++) {
+        for (let rows = 1; rows <= 11 - first; rows++) {
+          expect(Array.from(kernel.rowDots(query, codes, width, first, rows))).toEqual(alone.slice(first, first + rows));
+          const listed = Array.from({ length: rows }, (_, i) => (first + 3 * i) % 11);
+          expect(Array.from(kernel.rowDotsAt(query, codes, width, listed))).toEqual(listed.map((r) => alone[r]!));
+        }
+      }
+    }
+  });
+
   it('refuses rows so wide that 32-bit sums would leave the query under 13 bits', () => {
     expect(() => kernel.rowDots(randomQuery(4096), randomCodes(4096), 4096, 0, 1)).toThrow(RangeError);
   });
