@@ -20,19 +20,20 @@ export function storedCopyHash(bytes: Uint8Array): string {
   let b = 0x9e3779b9;
   let c = 0x85ebca6b;
   let d = 0xc2b2ae35;
+  const [pa, pb, pc, pd] = LANE_PRIMES;
   const whole = words.length & ~3;
   for (let i = 0; i < whole; i += 4) {
-    a = Math.imul(a ^ words[i]!, 0x9e3779b1);
-    b = Math.imul(b ^ words[i + 1]!, 0x85ebca77);
-    c = Math.imul(c ^ words[i + 2]!, 0xc2b2ae3d);
-    d = Math.imul(d ^ words[i + 3]!, 0x27d4eb2f);
+    a = Math.imul(a ^ words[i]!, pa);
+    b = Math.imul(b ^ words[i + 1]!, pb);
+    c = Math.imul(c ^ words[i + 2]!, pc);
+    d = Math.imul(d ^ words[i + 3]!, pd);
     a = (a << 13) | (a >>> 19);
     b = (b << 13) | (b >>> 19);
     c = (c << 13) | (c >>> 19);
     d = (d << 13) | (d >>> 19);
   }
   // The last (up to 15) bytes, one at a time into lane a, then the length into every lane.
-  for (let i = whole * 4; i < aligned.byteLength; i++) a = Math.imul((a ^ aligned[i]!) + i, 0x9e3779b1);
+  for (let i = whole * 4; i < aligned.byteLength; i++) a = Math.imul((a ^ aligned[i]!) + i, pa);
   const lanes = [a, b, c, d].map((h, lane) => finalMix(Math.imul(h ^ aligned.byteLength, LANE_PRIMES[lane]!) ^ lane));
   return lanes.map((h) => (h >>> 0).toString(16).padStart(8, '0')).join('');
 }

@@ -19,6 +19,7 @@ import { fileRecord } from '../../artifacts/shared/format.js';
 import { compactSource, decodeCompactIndex, type CompactIndex } from '../../search/shared/compact-source.js';
 import { shardStore } from '../../search/worker/shards.js';
 import { searchCatalog } from '../../search/shared/policy.js';
+import type { CatalogSource } from '../../search/shared/source.js';
 // The same runtime files the app serves (src/models/worker/runtime.ts), from this origin.
 import cpuGlue from 'onnxruntime-web/ort-wasm-simd-threaded.mjs?url';
 import cpuBinary from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
@@ -175,7 +176,7 @@ const api: BenchWorkerApi = {
     // follow its recall pass: in a fresh worker the first dozens of searches take 2 to 10 times longer).
     if (run.mode === 'cached') for (let q = 0; q < count; q++) await searchCatalog(shared.source, query(q), { topK: 10 });
     for (let q = 0; q < count; q++) {
-      let source = shared.source;
+      let source: CatalogSource;
       if (run.mode === 'cached') {
         // The query once untimed, for its shards; timed on a fresh source over the same store, which remembers
         // nothing of that run but the shards (a source reuses the last query's scores, as one search asks twice).
