@@ -100,7 +100,7 @@ export class EmbeddedDatabase {
   static async start(dataDir: string, { port = 0, withVector = true } = {}): Promise<EmbeddedDatabase> {
     mkdirSync(dataDir, { recursive: true });
     const db = await withoutWindow(() => PGlite.create({ dataDir, extensions: withVector ? { vector } : {} }));
-    const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port, maxConnections: 64 });
+    const server = new PGLiteSocketServer({ db: messageSequencesKept(db), host: '127.0.0.1', port, maxConnections: 64 });
     await server.start();
     const listening = Number(server.getServerConn().split(':').pop());
     const embedded = new EmbeddedDatabase(dataDir, db, server, listening);
@@ -121,6 +121,44 @@ export class EmbeddedDatabase {
     this.db = again.db;
     this.server = again.server;
   }
+}
+
+/** Extended-protocol messages (Parse, Bind, Describe, Execute, Close, Flush): a sequence that Sync ends. */
+const EXTENDED_MESSAGES = new Set(['P', 'B', 'D', 'E', 'C', 'H'].map((c) => c.charCodeAt(0)));
+/** Sync, a simple Query and Terminate leave no sequence open. */
+const SEQUENCE_ENDS = new Set(['S', 'Q', 'X'].map((c) => c.charCodeAt(0)));
+
+/**
+ * pglite-socket runs every connection's messages on PGlite's one backend, message by message, and keeps one
+ * connection's messages together only inside a transaction. A parameterised query outside one is several messages
+ * (Parse, Bind, Describe, Execute, Sync): another connection's Parse between them replaced the unnamed statement
+ * ("unnamed prepared statement does not exist", seen with two concurrent `build:index --shard` processes). The
+ * server gets this view of the database, which reports an open sequence as a transaction, so the queue keeps the
+ * connection that began it until its Sync (and rolls back, ending it, when that connection drops).
+ */
+function messageSequencesKept(db: PGlite): PGlite {
+  let open = false;
+  return new Proxy(db, {
+    get(target, key) {
+      if (key === 'isInTransaction') return () => open || target.isInTransaction();
+      if (key === 'execProtocolRawStream') {
+        return (message: Uint8Array, options: Parameters<PGlite['execProtocolRawStream']>[1]) => {
+          const type = message[0]!;
+          if (EXTENDED_MESSAGES.has(type)) open = true;
+          else if (SEQUENCE_ENDS.has(type)) open = false;
+          return target.execProtocolRawStream(message, options);
+        };
+      }
+      if (key === 'exec') {
+        return (...args: Parameters<PGlite['exec']>) => {
+          open = false;
+          return target.exec(...args);
+        };
+      }
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 /**
