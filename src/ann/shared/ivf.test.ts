@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { kernelQuery } from '../../vectors/shared/dots.js';
 import { decodeRow } from '../../vectors/shared/quantize.js';
 import { seededRandom } from '../../vectors/shared/random.js';
 import { RandomRotation } from '../../vectors/shared/rotation.js';
@@ -89,14 +90,14 @@ describe('IVF cell', () => {
     const queries = Array.from({ length: 30 }, (_, n) => normalize(rows[n * 33]!.map((v) => v + 0.05 * (random() - 0.5))));
     for (const query of queries) {
       const want = rows.map((r, i) => ({ i: 5000 + i, s: dot(query, r) })).sort((a, b) => b.s - a.s).slice(0, 10).map((x) => x.i);
-      const q = rotation.apply(query);
+      const q = kernelQuery(rotation.apply(query));
       const found = (lists: typeof all) => new Set(scanLists([cell], lists, q, 64, 10).map((h) => cell.entries[h.row]!));
       const everything = found(all);
       exactHits += want.filter((i) => everything.has(i)).length;
       // The 4 lists whose rows score highest on average stand in for the router's nearest centroids.
       const mean = (l: number) => {
         let s = 0;
-        for (let r = cell.listStarts[l]!; r < cell.listStarts[l + 1]!; r++) s += dot(q, decodeRow(cell.semantic, r));
+        for (let r = cell.listStarts[l]!; r < cell.listStarts[l + 1]!; r++) s += dot(q.values, decodeRow(cell.semantic, r));
         return s / (cell.listStarts[l + 1]! - cell.listStarts[l]!);
       };
       const nearest = all.sort((a, b) => mean(b.list) - mean(a.list)).slice(0, 4);
@@ -105,7 +106,7 @@ describe('IVF cell', () => {
     }
     expect(exactHits / 300).toBeGreaterThanOrEqual(0.99);
     // Scores remembered from an earlier scan of the same query give the same hits as scores computed afresh.
-    const q = rotation.apply(queries[0]!);
+    const q = kernelQuery(rotation.apply(queries[0]!));
     const remembered = new Map<number, Float64Array>();
     const memo = (_: number, list: number, rows: number, compute: (out: Float64Array) => void) => {
       if (!remembered.has(list)) compute(remembered.set(list, new Float64Array(rows)).get(list)!);

@@ -104,8 +104,8 @@ export interface ScaleSetupInfo {
 
 /**
  * `first`: the first query with nothing on the device (shards from the network); `cached`: after an untimed pass
- * over every query (the code optimised), each query run untimed then timed on a fresh source (its shards in memory,
- * nothing else remembered); `uncached`: each query with the memory empty, its shards read from IndexedDB (stored by
+ * over every query (the code optimised), each query run untimed, then timed on a second source over the same store
+ * (its shards in memory; the query new to that source, as a shopper's next photo is); `uncached`: each query with the memory empty, its shards read from IndexedDB (stored by
  * the runs before).
  */
 export interface ScaleRun {

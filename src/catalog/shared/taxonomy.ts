@@ -38,9 +38,18 @@ export function classifierCategories(config: TaxonomyConfig, catalogCategories: 
   });
 }
 
+const knownKeys = new Map<string, string>();
+
 /** Category names compare case- and space-insensitively ("t shirts" ≠ "Tshirts", but "casual  SHOES" = "Casual Shoes"). */
 export function categoryKey(name: string): string {
-  return name.trim().toLowerCase().replace(/\s+/g, ' ');
+  let key = knownKeys.get(name);
+  if (key === undefined) {
+    key = name.trim().toLowerCase().replace(/\s+/g, ' ');
+    // A search asks for the keys of the same few hundred catalog names dozens of times; typed names could be anything.
+    if (knownKeys.size >= 4_096) knownKeys.clear();
+    knownKeys.set(name, key);
+  }
+  return key;
 }
 
 /** URL- and file-safe name for a category's index shard. */

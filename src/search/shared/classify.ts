@@ -1,31 +1,17 @@
 import { categoryKey } from '../../catalog/shared/taxonomy.js';
+import { dotKernel } from '../../vectors/shared/dots.js';
 import { softmax, type Matrix } from '../../vectors/shared/vector.js';
 import type { CatalogInfo, CatalogSource, Neighbour } from './source.js';
 import type { SearchConfig } from '../../artifacts/shared/config.js';
 import type { CategoryGuess } from './response.js';
 
-/** CLIP zero-shot: softmax over logitScale · cosine(query, label embedding). */
+/** CLIP zero-shot: softmax over logitScale · cosine(query, label embedding), the cosines in the WASM kernel. */
 export function zeroShot(query: Float32Array, labels: Matrix, logitScale: number): number[] {
-  const { data, dim, rows } = labels;
-  const logits = new Array<number>(rows);
-  // Four sums a row, so that each addition need not wait for the one before (a chain of 512 additions a row was
-  // most of the time); the order changes the sum only in double precision's last bits.
-  const tail = dim & 3;
-  for (let i = 0, at = 0; i < rows; i++, at += dim) {
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    for (let j = 0; j < dim - tail; j += 4) {
-      s0 += query[j]! * data[at + j]!;
-      s1 += query[j + 1]! * data[at + j + 1]!;
-      s2 += query[j + 2]! * data[at + j + 2]!;
-      s3 += query[j + 3]! * data[at + j + 3]!;
-    }
-    for (let j = dim - tail; j < dim; j++) s0 += query[j]! * data[at + j]!;
-    logits[i] = logitScale * (s0 + s1 + (s2 + s3));
-  }
-  return softmax(logits);
+  const kernel = dotKernel();
+  // Label sets are few and long-lived (a catalog's prompts): kept in the kernel's memory.
+  kernel.placeCodes(labels.data);
+  const cosines = kernel.floatDots(query, labels.data, labels.dim);
+  return softmax(Array.from(cosines, (c) => logitScale * c));
 }
 
 /** Which labels the catalog holds, and each label's place: the same for every search of a catalog. */

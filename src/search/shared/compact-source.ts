@@ -4,7 +4,7 @@ import { ArtifactError, type Product } from '../../artifacts/shared/format.js';
 import { decodeMatrix } from '../../vectors/shared/codec.js';
 import { scanLists, TopK, type ListRef } from '../../ann/shared/ivf.js';
 import { categoryKey } from '../../catalog/shared/taxonomy.js';
-import { dotKernel } from '../../vectors/shared/dots.js';
+import { dotKernel, kernelQuery, type KernelQuery } from '../../vectors/shared/dots.js';
 import { coarseDots, coarseDotsAt, prepareQuery } from '../../vectors/shared/quantize.js';
 import { projectOnto } from '../../vectors/shared/pca.js';
 import { RandomRotation } from '../../vectors/shared/rotation.js';
@@ -147,12 +147,12 @@ export function compactSource(
 
   // The last probe asked about, rotated, and its router scores of the cells scored so far: a photo search asks
   // about one probe several times (its nearest products, then a scope's candidates).
-  const recent = { probe: new Float32Array(semanticDim), rotated: null as Float32Array | null, scored: new Uint8Array(manifest.cells.length), scores: new Float64Array(listCount) };
+  const recent = { probe: new Float32Array(semanticDim), rotated: null as KernelQuery | null, scored: new Uint8Array(manifest.cells.length), scores: new Float64Array(listCount) };
   // And the coarse scores of the lists scanned for it, list l's at listScores.pool[at[l]…] while stamp[l] = generation.
   const listScores = { generation: 0, stamp: new Uint32Array(listCount), at: new Uint32Array(listCount), pool: new Float64Array(64 * rowsPerList), used: 0 };
-  const rotatedProbe = (probe: Float32Array): Float32Array => {
+  const rotatedProbe = (probe: Float32Array): KernelQuery => {
     if (recent.rotated && sameVector(probe, recent.probe)) return recent.rotated;
-    recent.rotated = rotation.apply(probe);
+    recent.rotated = kernelQuery(rotation.apply(probe));
     recent.probe.set(probe);
     recent.scored.fill(0);
     listScores.generation++;
@@ -177,10 +177,10 @@ export function compactSource(
     return memo.pool.subarray(memo.at[l]!, memo.at[l]! + rows);
   };
   // The last second-signal vector (a photo's CNN vector, asked about for its nearest products then its scope), rotated.
-  let recentSecond = { vector: new Float32Array(0) as Float32Array, rotated: new Float32Array(0) };
-  const rotatedSecond = (vector: Float32Array): Float32Array => {
-    if (!sameVector(vector, recentSecond.vector)) recentSecond = { vector: vector.slice(), rotated: rotation.apply(vector) as Float32Array<ArrayBuffer> };
-    return recentSecond.rotated;
+  let recentSecond: { vector: Float32Array; rotated: KernelQuery | null } = { vector: new Float32Array(0), rotated: null };
+  const rotatedSecond = (vector: Float32Array): KernelQuery => {
+    if (!recentSecond.rotated || !sameVector(vector, recentSecond.vector)) recentSecond = { vector: vector.slice(), rotated: kernelQuery(rotation.apply(vector)) };
+    return recentSecond.rotated!;
   };
 
   /** The lists to scan for a probe in the given cells: every list of a small scope, else the nearest ones. */
@@ -247,7 +247,7 @@ export function compactSource(
       if (!cells) throw new Error(`the catalog has no category "${scope}"`);
       const { hits, used, loaded } = await scan(probe, cells, limit);
       // Names are coded in their principal subspace: the probe's dot with their mean, plus the coded part.
-      const secondRotated = second.space === 'visual' ? rotatedSecond(second.vector) : textRotation.apply(projectOnto(router.text, probe, false));
+      const secondRotated = second.space === 'visual' ? rotatedSecond(second.vector) : kernelQuery(textRotation.apply(projectOnto(router.text, probe, false)));
       const offset = second.space === 'visual' ? 0 : dot(probe, router.text.mean);
       // The second signal of the hits, one kernel call per cell.
       const secondScores = new Float64Array(hits.length);

@@ -1,16 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { dotKernel } from './dots.js';
+import { dotKernel, kernelQuery, type KernelQuery } from './dots.js';
 import { coarseDot, coarseDots, coarseDotsAt, encodeResiduals, meanRow, prepareQuery, refineCoarse, refinedDot, type CodeBits } from './quantize.js';
 import { seededRandom } from './random.js';
 
 const random = seededRandom(7);
 const randomCodes = (n: number) => Int8Array.from({ length: n }, () => Math.floor(random() * 256) - 128);
-const randomQuery = (n: number) => Float32Array.from({ length: n }, () => random() * 2 - 1);
+const randomValues = (n: number) => Float32Array.from({ length: n }, () => random() * 2 - 1);
+const randomQuery = (n: number) => kernelQuery(randomValues(n));
 
 /** The reference: the dot of the query with row r in double precision. */
-function referenceDot(query: Float32Array, codes: Int8Array, width: number, r: number): number {
+function referenceDot(query: KernelQuery, codes: Int8Array, width: number, r: number): number {
   let s = 0;
-  for (let j = 0; j < width; j++) s += query[j]! * codes[r * width + j]!;
+  for (let j = 0; j < width; j++) s += query.values[j]! * codes[r * width + j]!;
   return s;
 }
 
@@ -27,7 +28,7 @@ describe('WASM int8 dot kernel', () => {
       const query = randomQuery(width);
       // Integer sums: the only error is the query's rounding, at most half a step of largest / top a coordinate.
       const top = Math.min(32_767, Math.floor((2 ** 31 - 1) / (128 * width)));
-      const largest = query.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      const largest = query.values.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
       const within = (width * 128 * 0.5 * largest) / top;
       const sums = Array.from(kernel.rowDots(query, codes, width, 3, rows - 5));
       sums.forEach((s, i) => expect(Math.abs(s - referenceDot(query, codes, width, 3 + i))).toBeLessThan(within));
@@ -55,13 +56,40 @@ describe('WASM int8 dot kernel', () => {
     expect(() => kernel.rowDots(randomQuery(4096), randomCodes(4096), 4096, 0, 1)).toThrow(RangeError);
   });
 
-  it('gives extreme codes and coordinates without overflow', () => {
+  it('gives extreme codes and coordinates without overflow, query after query', () => {
     const width = 512;
     const codes = new Int8Array(width).fill(-128);
-    const query = new Float32Array(width).fill(-1);
-    expect(kernel.rowDots(query, codes, width, 0, 1)[0]).toBeCloseTo(128 * width, 6);
-    query.fill(1);
-    expect(kernel.rowDots(query, codes, width, 0, 1)[0]).toBeCloseTo(-128 * width, 6);
+    expect(kernel.rowDots(kernelQuery(new Float32Array(width).fill(-1)), codes, width, 0, 1)[0]).toBeCloseTo(128 * width, 6);
+    expect(kernel.rowDots(kernelQuery(new Float32Array(width).fill(1)), codes, width, 0, 1)[0]).toBeCloseTo(-128 * width, 6);
+  });
+
+  it('reads a prepared query as it was when prepared, and switches between prepared queries', () => {
+    const width = 64;
+    const codes = randomCodes(3 * width);
+    const bits = Uint8Array.from({ length: (3 * width) / 8 }, () => Math.floor(random() * 256));
+    const values = randomValues(width);
+    const first = kernelQuery(values);
+    const sums = () => [...kernel.rowDots(first, codes, width, 0, 3), ...kernel.bitDotsAt(first, bits, width, [0, 1, 2])];
+    const before = sums();
+    values.fill(0.5);
+    expect(sums()).toEqual(before);
+    const second = kernelQuery(values);
+    expect(kernel.rowDots(second, codes, width, 0, 1)[0]).toBeCloseTo(referenceDot(second, codes, width, 0), 2);
+    expect(sums()).toEqual(before);
+  });
+
+  it('gives float rows\' dots with the query in float32 precision, every width, placed or copied', () => {
+    for (const width of [1, 3, 4, 7, 8, 12, 33, 512]) {
+      const query = randomValues(width);
+      const rows = Float32Array.from({ length: 9 * width }, () => random() * 2 - 1);
+      const reference = Array.from({ length: 9 }, (_, r) => query.reduce((s, q, j) => s + q * rows[r * width + j]!, 0));
+      const copied = Array.from(kernel.floatDots(query, rows, width));
+      copied.forEach((d, r) => expect(Math.abs(d - reference[r]!)).toBeLessThan(width * 2 ** -21));
+      kernel.placeCodes(rows);
+      expect(Array.from(kernel.floatDots(query, rows, width))).toEqual(copied);
+      kernel.releaseCodes(rows);
+    }
+    expect(() => kernel.floatDots(randomValues(8), new Float32Array(12), 8)).toThrow(RangeError);
   });
 
   it('sums the query where bits are set, rows of any whole number of bytes', () => {
@@ -72,7 +100,7 @@ describe('WASM int8 dot kernel', () => {
       const picked = [20, 0, 7, 7];
       Array.from(kernel.bitDotsAt(query, bits, width, picked)).forEach((s, i) => {
         let reference = 0;
-        for (let j = 0; j < width; j++) if ((bits[(picked[i]! * width + j) >> 3]! >> (j & 7)) & 1) reference += query[j]!;
+        for (let j = 0; j < width; j++) if ((bits[(picked[i]! * width + j) >> 3]! >> (j & 7)) & 1) reference += query.values[j]!;
         expect(Math.abs(s - reference)).toBeLessThan(tolerance(width));
       });
     }
@@ -123,7 +151,7 @@ describe('coarse and refined dots through the kernel', () => {
           : codes.low
             ? 2 * codes.codes[at]! + (refined ? (codes.low[at >> 3]! >> (at & 7)) & 1 : 0.5)
             : codes.codes[at]!;
-      s += query[j]! * code;
+      s += query.values[j]! * code;
     }
     return q.centreDot + codes.scales[r]! * s;
   }

@@ -6,6 +6,9 @@ import { DOTS_WASM_BASE64 } from './wasm/dots-wasm.js';
  * the compact index (router centroids, inverted lists, second-signal rows, the 9-bit re-rank), the same in Node and
  * the page.
  *
+ * A query is prepared once (`kernelQuery`) for every scan it takes part in: a search scans dozens of lists with
+ * one query, and comparing each call's query with the last one's was a tenth of a search's time.
+ *
  * Codes reach WASM memory in one of two ways. Code sets read again and again (the router's centroids, the codes
  * of a cell its store holds) are placed there once (`placeCodes`) and read in place, listed rows included; they
  * are freed by `releaseCodes` (a cell evicted from its store) or, failing that, once their JS array is garbage
@@ -13,19 +16,50 @@ import { DOTS_WASM_BASE64 } from './wasm/dots-wasm.js';
  */
 export interface DotKernel {
   /** Σ_j query[j] · codes[r·width + j] for rows first … first + rows − 1; a view valid until the next call. */
-  rowDots(query: Float32Array, codes: Int8Array, width: number, first: number, rows: number): Float64Array;
+  rowDots(query: KernelQuery, codes: Int8Array, width: number, first: number, rows: number): Float64Array;
   /** The same for the listed rows, in their order. */
-  rowDotsAt(query: Float32Array, codes: Int8Array, width: number, rows: ArrayLike<number>): Float64Array;
+  rowDotsAt(query: KernelQuery, codes: Int8Array, width: number, rows: ArrayLike<number>): Float64Array;
   /** Σ_j query[j] · (bit j of row r) for the listed rows, rows of `width` bits (LSB first); a view as above. */
-  bitDotsAt(query: Float32Array, bits: Uint8Array, width: number, rows: ArrayLike<number>): Float32Array;
+  bitDotsAt(query: KernelQuery, bits: Uint8Array, width: number, rows: ArrayLike<number>): Float32Array;
+  /** Σ_j query[j] · rows[r·width + j] in float32 arithmetic, for every row of `rows`; a view as above. */
+  floatDots(query: Float32Array, rows: Float32Array, width: number): Float64Array;
   /**
-   * Copies a code set (or bit rows) into WASM memory once, so later scans read it in place; a no-op when already
+   * Copies a code set (or bit rows, or float rows) into WASM memory once, so later scans read it in place; a no-op when already
    * there, or when WASM memory cannot grow further (scans then copy the rows they need).
    */
-  placeCodes(codes: Int8Array | Uint8Array): void;
-  releaseCodes(codes: Int8Array | Uint8Array): void;
+  placeCodes(codes: PlacedRows): void;
+  releaseCodes(codes: PlacedRows): void;
   /** WASM memory in bytes (it grows, and never shrinks, to the most ever held at once). */
   memoryBytes(): number;
+}
+
+/** What can be placed in WASM memory. */
+type PlacedRows = Int8Array | Uint8Array | Float32Array;
+
+/**
+ * A query as the kernels read it: its values (a copy, so that it cannot change under them) and round(query · S) in
+ * 16-bit integers, S bringing the largest coordinate to the most that keeps every 32-bit sum of `width` products
+ * with int8 codes from overflowing (32,767 up to 512 coordinates). A coordinate is then off by at most half of 1/S:
+ * about 2·10⁻⁶ of a rotated unit query's largest, a hundred times below what the 8-bit codes themselves lose. (Two
+ * limbs a coordinate gave float32's precision at twice the work: the scans are most of a search.)
+ */
+export interface KernelQuery {
+  readonly values: Float32Array;
+  readonly ints: Int16Array;
+  /** 1 / S. */
+  readonly step: number;
+}
+
+export function kernelQuery(query: Float32Array): KernelQuery {
+  const width = query.length;
+  const top = Math.min(32_767, Math.floor((2 ** 31 - 1) / (128 * Math.max(1, width))));
+  if (top < MIN_QUERY_LEVELS) throw new RangeError(`rows of ${width} codes are too wide for the integer kernel`);
+  let largest = 0;
+  for (let j = 0; j < width; j++) largest = Math.max(largest, Math.abs(query[j]!));
+  const scale = largest > 0 ? top / largest : 0;
+  const ints = new Int16Array(width);
+  for (let j = 0; j < width; j++) ints[j] = Math.round(query[j]! * scale);
+  return { values: query.slice(), ints, step: scale > 0 ? 1 / scale : 0 };
 }
 
 const ALIGN = 16;
@@ -88,12 +122,6 @@ class Heap {
   }
 }
 
-function sameValues(a: Float32Array, b: Float32Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let j = 0; j < a.length; j++) if (a[j] !== b[j]) return false;
-  return true;
-}
-
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const binary = atob(text);
   const bytes = new Uint8Array(binary.length);
@@ -112,8 +140,9 @@ function createDotKernel(): DotKernel {
   const dotsAt = instance.exports.dots_at as ListedKernel;
   const bitTable = instance.exports.bit_table as (query: number, width: number, table: number) => void;
   const bitDotsAt = instance.exports.bit_dots_at as (table: number, bits: number, width: number, at: number, count: number, out: number) => void;
+  const floatDots = instance.exports.float_dots as (query: number, rows: number, width: number, count: number, out: number) => void;
   const heap = new Heap(memory);
-  const placed = new WeakMap<Int8Array | Uint8Array, Block>();
+  const placed = new WeakMap<PlacedRows, Block>();
   const collected = new FinalizationRegistry<Block>((block) => heap.release(block.at, block.size));
   let scratch: Block = { at: heap.alloc(PAGE), size: PAGE };
 
@@ -143,43 +172,30 @@ function createDotKernel(): DotKernel {
   };
   const roundUp = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
 
-  /**
-   * The query as the integer kernel reads it: round(query · S) in 16-bit integers, S bringing the largest coordinate
-   * to the most that keeps every 32-bit sum of `width` products with int8 codes from overflowing (32,767 up to 512
-   * coordinates). A coordinate is then off by at most half of 1/S: about 2·10⁻⁶ of a rotated unit query's largest,
-   * a hundred times below what the 8-bit codes themselves lose. (Two limbs a coordinate gave float32's precision at
-   * twice the work: the scans are most of a search.) A search scans many lists with one query: the last query's
-   * integers stay in their own block.
-   */
-  let intQuery = { values: new Float32Array(0), block: { at: heap.alloc(ALIGN), size: ALIGN }, scale: 0 };
-  const intsOf = (query: Float32Array) => {
-    if (sameValues(query, intQuery.values)) return intQuery;
-    const width = query.length;
-    const top = Math.min(32_767, Math.floor((2 ** 31 - 1) / (128 * Math.max(1, width))));
-    if (top < MIN_QUERY_LEVELS) throw new RangeError(`rows of ${width} codes are too wide for the integer kernel`);
+  /** The last query's integers stay in their own block while the same query scans on. */
+  let intQuery: { query: KernelQuery | null; block: Block } = { query: null, block: { at: heap.alloc(ALIGN), size: ALIGN } };
+  const intsOf = (query: KernelQuery): number => {
+    if (query === intQuery.query) return intQuery.block.at;
+    const bytes = 2 * roundUp(query.ints.length);
     let block = intQuery.block;
-    if (block.size < 2 * roundUp(width)) {
+    if (block.size < bytes) {
       heap.release(block.at, block.size);
-      block = { at: heap.alloc(2 * roundUp(width)), size: 2 * roundUp(width) };
+      block = { at: heap.alloc(bytes), size: bytes };
     }
     refreshViews();
-    let largest = 0;
-    for (let j = 0; j < width; j++) largest = Math.max(largest, Math.abs(query[j]!));
-    const scale = largest > 0 ? top / largest : 0;
-    const at = block.at >> 1;
-    for (let j = 0; j < width; j++) halves[at + j] = Math.round(query[j]! * scale);
-    intQuery = { values: query.slice(), block, scale: scale > 0 ? 1 / scale : 0 };
-    return intQuery;
+    halves.set(query.ints, block.at >> 1);
+    intQuery = { query, block };
+    return block.at;
   };
 
   /**
    * The query's bit table (see bit_table in dots.wat), in its own block: a search re-ranks rows of several cells
    * with one query, so the last query's table is kept.
    */
-  let bitQuery = { values: new Float32Array(0), block: { at: heap.alloc(ALIGN), size: ALIGN } };
-  const tableOf = (query: Float32Array): number => {
-    const width = query.length;
-    if (sameValues(query, bitQuery.values)) return bitQuery.block.at + roundUp(width * 4);
+  let bitQuery: { query: KernelQuery | null; block: Block } = { query: null, block: { at: heap.alloc(ALIGN), size: ALIGN } };
+  const tableOf = (query: KernelQuery): number => {
+    const width = query.values.length;
+    if (query === bitQuery.query) return bitQuery.block.at + roundUp(width * 4);
     const bytes = roundUp(width * 4) + (width / 8) * 1024;
     let block = bitQuery.block;
     if (block.size < bytes) {
@@ -187,9 +203,9 @@ function createDotKernel(): DotKernel {
       block = { at: heap.alloc(bytes), size: bytes };
     }
     refreshViews();
-    floats.set(query, block.at >> 2);
+    floats.set(query.values, block.at >> 2);
     bitTable(block.at, width, block.at + roundUp(width * 4));
-    bitQuery = { values: query.slice(), block };
+    bitQuery = { query, block };
     return block.at + roundUp(width * 4);
   };
 
@@ -201,36 +217,36 @@ function createDotKernel(): DotKernel {
   };
 
   /** Rows first … first + count − 1 of a code set: in place when placed, else copied into scratch. */
-  const rangeOf = (query: Float32Array, codes: Int8Array, first: number, count: number) => {
-    const width = query.length;
+  const rangeOf = (query: KernelQuery, codes: Int8Array, first: number, count: number) => {
+    const width = query.ints.length;
     const q = intsOf(query);
     const home = placed.get(codes);
     const at = outLayout(count, home ? 0 : count * width);
     if (!home) bytes.set(bytesOf(codes).subarray(first * width, (first + count) * width), at.extra);
-    dots(q.block.at, q.scale, home ? home.at + first * width : at.extra, width, count, at.out);
+    dots(q, query.step, home ? home.at + first * width : at.extra, width, count, at.out);
     return doubles.subarray(at.out >> 3, (at.out >> 3) + count);
   };
 
   /** The listed rows of a code set: read in place by their numbers when placed, else copied one after another. */
-  const listedOf = (query: Float32Array, codes: Int8Array, rows: ArrayLike<number>) => {
-    const width = query.length;
+  const listedOf = (query: KernelQuery, codes: Int8Array, rows: ArrayLike<number>) => {
+    const width = query.ints.length;
     const count = rows.length;
     const q = intsOf(query);
     const home = placed.get(codes);
     const at = outLayout(count, home ? count * 4 : count * width);
     if (home) {
       for (let i = 0; i < count; i++) words[(at.extra >> 2) + i] = rows[i]!;
-      dotsAt(q.block.at, q.scale, home.at, width, at.extra, count, at.out);
+      dotsAt(q, query.step, home.at, width, at.extra, count, at.out);
     } else {
       const source = bytesOf(codes);
       for (let i = 0; i < count; i++) bytes.set(source.subarray(rows[i]! * width, (rows[i]! + 1) * width), at.extra + i * width);
-      dots(q.block.at, q.scale, at.extra, width, count, at.out);
+      dots(q, query.step, at.extra, width, count, at.out);
     }
     return doubles.subarray(at.out >> 3, (at.out >> 3) + count);
   };
-  const bytesOf = (a: Int8Array | Uint8Array) => (a instanceof Uint8Array ? a : new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
-  const checkWidth = (query: Float32Array, width: number, bits: boolean) => {
-    if (query.length !== width) throw new RangeError(`a ${query.length}-wide query for rows ${width} wide`);
+  const bytesOf = (a: PlacedRows) => (a instanceof Uint8Array ? a : new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  const checkWidth = (query: KernelQuery, width: number, bits: boolean) => {
+    if (query.values.length !== width) throw new RangeError(`a ${query.values.length}-wide query for rows ${width} wide`);
     if (bits && width % 8 !== 0) throw new RangeError(`bit rows of width ${width} are not whole bytes`);
   };
 
@@ -264,6 +280,16 @@ function createDotKernel(): DotKernel {
       }
       bitDotsAt(table, home ? home.at : copied, width, listed, count, out);
       return floats.subarray(out >> 2, (out >> 2) + count);
+    },
+    floatDots(query, rows, width) {
+      if (query.length !== width || rows.length % width !== 0) throw new RangeError(`a ${query.length}-wide query for ${rows.length} values in rows ${width} wide`);
+      const count = rows.length / width;
+      const home = placed.get(rows);
+      const at = outLayout(count, roundUp(width * 4) + (home ? 0 : rows.byteLength));
+      floats.set(query, at.extra >> 2);
+      if (!home) floats.set(rows, (at.extra + roundUp(width * 4)) >> 2);
+      floatDots(at.extra, home ? home.at : at.extra + roundUp(width * 4), width, count, at.out);
+      return doubles.subarray(at.out >> 3, (at.out >> 3) + count);
     },
     placeCodes(codes) {
       if (placed.has(codes)) return;

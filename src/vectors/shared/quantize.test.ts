@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { coarseDot, decodeRow, encodeResiduals, meanRow, prepareQuery, refinedDot, residualCodeBytes, type CodeBits } from './quantize.js';
+import { kernelQuery } from './dots.js';
 import { seededRandom } from './random.js';
 import { RandomRotation } from './rotation.js';
 import { dot, normalize } from './vector.js';
@@ -32,7 +33,7 @@ describe('residual codes', () => {
   const query = clustered(1, dim, 5)[0]!;
   const prepared = (bits: CodeBits) => {
     const codes = encodeResiduals(rotated, vectors.length, dim, centre, bits);
-    return { codes, q: prepareQuery(codes, rotation.apply(query)) };
+    return { codes, q: prepareQuery(codes, kernelQuery(rotation.apply(query))) };
   };
   const worstError = (bits: CodeBits, score: typeof coarseDot) => {
     const { codes, q } = prepared(bits);
@@ -51,7 +52,7 @@ describe('residual codes', () => {
   it('decodes each width to what it scores', () => {
     for (const bits of [4, 8, 9] as const) {
       const { codes, q } = prepared(bits);
-      expect(dot(q.rotated, decodeRow(codes, 17))).toBeCloseTo(refinedDot(codes, q, 17), 5);
+      expect(dot(q.query.values, decodeRow(codes, 17))).toBeCloseTo(refinedDot(codes, q, 17), 5);
     }
   });
 

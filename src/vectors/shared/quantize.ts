@@ -1,4 +1,4 @@
-import { dotKernel } from './dots.js';
+import { dotKernel, type KernelQuery } from './dots.js';
 
 /**
  * Rows of a rotated vector set stored as scalar codes of their residual from a shared centre: one float32 scale per
@@ -23,9 +23,9 @@ export interface ResidualCodes {
 
 const LEVELS: Record<CodeBits, number> = { 4: 7, 8: 127, 9: 255 };
 
-/** A query prepared for one code set: rotated, with its dot with the centre and its coordinate sum. */
+/** A rotated query prepared for one code set: with its dot with the centre and its coordinate sum. */
 export interface CodeQuery {
-  readonly rotated: Float32Array;
+  readonly query: KernelQuery;
   readonly centreDot: number;
   readonly sum: number;
 }
@@ -75,14 +75,15 @@ export function encodeResiduals(data: Float32Array, rows: number, width: number,
   return { bits, rows, width, centre, scales, codes, low };
 }
 
-export function prepareQuery(codes: Pick<ResidualCodes, 'centre'>, rotated: Float32Array): CodeQuery {
+export function prepareQuery(codes: Pick<ResidualCodes, 'centre'>, query: KernelQuery): CodeQuery {
+  const rotated = query.values;
   let centreDot = 0;
   let sum = 0;
   for (let j = 0; j < rotated.length; j++) {
     centreDot += rotated[j]! * codes.centre[j]!;
     sum += rotated[j]!;
   }
-  return { rotated, centreDot, sum };
+  return { query, centreDot, sum };
 }
 
 /** A 4-bit code from its nibble: two's complement in 4 bits. */
@@ -95,7 +96,7 @@ const coarseScore = (codes: ResidualCodes, query: CodeQuery, r: number, codeDot:
 /** The dot product of the query with row r from the 8-bit codes alone (a 9-bit code's lost bit counts as ½). */
 export function coarseDot(codes: ResidualCodes, query: CodeQuery, r: number): number {
   if (codes.bits === 4) return nibbleDot(codes, query, r);
-  return coarseScore(codes, query, r, dotKernel().rowDots(query.rotated, codes.codes, codes.width, r, 1)[0]!);
+  return coarseScore(codes, query, r, dotKernel().rowDots(query.query, codes.codes, codes.width, r, 1)[0]!);
 }
 
 /** coarseDot of rows first … first + rows − 1, into out[0 … rows − 1]: one kernel call (8 and 9 bits). */
@@ -104,7 +105,7 @@ export function coarseDots(codes: ResidualCodes, query: CodeQuery, first: number
     for (let i = 0; i < rows; i++) out[i] = nibbleDot(codes, query, first + i);
     return;
   }
-  const sums = dotKernel().rowDots(query.rotated, codes.codes, codes.width, first, rows);
+  const sums = dotKernel().rowDots(query.query, codes.codes, codes.width, first, rows);
   for (let i = 0; i < rows; i++) out[i] = coarseScore(codes, query, first + i, sums[i]!);
 }
 
@@ -114,7 +115,7 @@ export function coarseDotsAt(codes: ResidualCodes, query: CodeQuery, rows: Array
     for (let i = 0; i < rows.length; i++) out[i] = nibbleDot(codes, query, rows[i]!);
     return;
   }
-  const sums = dotKernel().rowDotsAt(query.rotated, codes.codes, codes.width, rows);
+  const sums = dotKernel().rowDotsAt(query.query, codes.codes, codes.width, rows);
   for (let i = 0; i < rows.length; i++) out[i] = coarseScore(codes, query, rows[i]!, sums[i]!);
 }
 
@@ -124,7 +125,7 @@ export function coarseDotsAt(codes: ResidualCodes, query: CodeQuery, rows: Array
  */
 export function refineCoarse(codes: ResidualCodes, query: CodeQuery, rows: ArrayLike<number>, coarse: Float64Array): void {
   if (!codes.low) return;
-  const bits = dotKernel().bitDotsAt(query.rotated, codes.low, codes.width, rows);
+  const bits = dotKernel().bitDotsAt(query.query, codes.low, codes.width, rows);
   for (let i = 0; i < rows.length; i++) coarse[i]! += codes.scales[rows[i]!]! * (bits[i]! - 0.5 * query.sum);
 }
 
@@ -136,7 +137,7 @@ export function refinedDot(codes: ResidualCodes, query: CodeQuery, r: number): n
 }
 
 function nibbleDot(codes: ResidualCodes, query: CodeQuery, r: number): number {
-  const q = query.rotated;
+  const q = query.query.values;
   const c = codes.codes;
   const half = codes.width / 2;
   const at = r * half;

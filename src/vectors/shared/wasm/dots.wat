@@ -183,4 +183,55 @@
         (f32.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2))) (f32.add (local.get $even) (local.get $odd)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $next))))
+
+  ;; Σ_j query[j] · row[j] in float32 for $count rows of $width float32 one after another from $rows, each into a
+  ;; float64 at $out: eight products a step in two accumulators of four lanes (one accumulator waited on its own
+  ;; additions: 7 µs for 74 rows of 512 against 4 µs), then four, then a scalar tail. (CLIP's zero-shot: a photo's
+  ;; vector against every prompt's.)
+  (func (export "float_dots") (param $query i32) (param $rows i32) (param $width i32) (param $count i32) (param $out i32)
+    (local $r i32) (local $j i32) (local $row i32) (local $pair_bytes i32) (local $simd_bytes i32) (local $bytes i32)
+    (local $acc v128) (local $acc2 v128) (local $sum f32)
+    (local.set $bytes (i32.shl (local.get $width) (i32.const 2)))
+    (local.set $pair_bytes (i32.and (local.get $bytes) (i32.const -32)))
+    (local.set $simd_bytes (i32.and (local.get $bytes) (i32.const -16)))
+    (local.set $row (local.get $rows))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $r) (local.get $count)))
+        (local.set $acc (v128.const i32x4 0 0 0 0))
+        (local.set $acc2 (v128.const i32x4 0 0 0 0))
+        (local.set $j (i32.const 0))
+        (block $pairs_done
+          (loop $pairs
+            (br_if $pairs_done (i32.ge_u (local.get $j) (local.get $pair_bytes)))
+            (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul
+              (v128.load (i32.add (local.get $query) (local.get $j)))
+              (v128.load (i32.add (local.get $row) (local.get $j))))))
+            (local.set $acc2 (f32x4.add (local.get $acc2) (f32x4.mul
+              (v128.load offset=16 (i32.add (local.get $query) (local.get $j)))
+              (v128.load offset=16 (i32.add (local.get $row) (local.get $j))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 32)))
+            (br $pairs)))
+        (if (i32.lt_u (local.get $j) (local.get $simd_bytes))
+          (then
+            (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul
+              (v128.load (i32.add (local.get $query) (local.get $j)))
+              (v128.load (i32.add (local.get $row) (local.get $j))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))))
+        (local.set $acc (f32x4.add (local.get $acc) (local.get $acc2)))
+        (local.set $sum (f32.add
+          (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+          (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
+        (block $tail_done
+          (loop $tail
+            (br_if $tail_done (i32.ge_u (local.get $j) (local.get $bytes)))
+            (local.set $sum (f32.add (local.get $sum) (f32.mul
+              (f32.load (i32.add (local.get $query) (local.get $j)))
+              (f32.load (i32.add (local.get $row) (local.get $j))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $tail)))
+        (f64.store (i32.add (local.get $out) (i32.shl (local.get $r) (i32.const 3))) (f64.promote_f32 (local.get $sum)))
+        (local.set $row (i32.add (local.get $row) (local.get $bytes)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $next))))
 )
