@@ -4,7 +4,7 @@ import { decodeRow } from '../../vectors/shared/quantize.js';
 import { seededRandom } from '../../vectors/shared/random.js';
 import { RandomRotation } from '../../vectors/shared/rotation.js';
 import { dot, normalize } from '../../vectors/shared/vector.js';
-import { buildIvfCell, scanLists, TopK } from './ivf.js';
+import { buildIvfCell, scanLists, TopK, type ListScores } from './ivf.js';
 import { largest } from './select.js';
 import { kmeans } from './kmeans.js';
 
@@ -39,6 +39,7 @@ describe('largest', () => {
         .slice(0, k)
         .sort((a, b) => a - b);
       expect(Array.from(largest(values, k))).toEqual(want);
+      expect(Array.from(largest(values, k, new Int32Array(values.length + 3)))).toEqual(want);
     }
   });
 });
@@ -108,9 +109,9 @@ describe('IVF cell', () => {
     // Scores remembered from an earlier scan of the same query give the same hits as scores computed afresh.
     const q = kernelQuery(rotation.apply(queries[0]!));
     const remembered = new Map<number, Float64Array>();
-    const memo = (_: number, list: number, rows: number, compute: (out: Float64Array) => void) => {
-      if (!remembered.has(list)) compute(remembered.set(list, new Float64Array(rows)).get(list)!);
-      return remembered.get(list)!;
+    const memo: ListScores = {
+      recall: (_, list) => remembered.get(list) ?? null,
+      remember: (_, list, scores) => void remembered.set(list, scores.slice()),
     };
     scanLists([cell], all.slice(0, 12), q, 64, 10, memo);
     expect(remembered.size).toBe(12);

@@ -74,13 +74,37 @@ export interface ListRef {
 export type ScannedCell = Pick<IvfCell, 'listStarts' | 'semantic'>;
 
 /**
- * Where a scan gets a list's coarse scores: computed into `out` by `compute`, or remembered from an earlier scan
- * with the same query (a photo search scans many lists twice). Returns the scores, `rows` of them.
+ * A memory of lists' coarse scores for one query: a photo search scans many lists twice (its nearest products, then
+ * its scope's candidates), so the second scan takes the first's scores.
  */
-export type ListScores = (cell: number, list: number, rows: number, compute: (out: Float64Array) => void) => Float64Array;
+export interface ListScores {
+  /** List `list` of cell `cell`'s scores remembered for this query, or null. */
+  recall(cell: number, list: number): Float64Array | null;
+  remember(cell: number, list: number, scores: Float64Array): void;
+}
 
-/** Per-row working arrays of scanLists, kept between scans (a search scans thousands of rows twice; allocating them each time was a tenth of its time in garbage collection). */
-let scanRows = { coarse: new Float64Array(4096), cellOf: new Int32Array(4096), rowOf: new Int32Array(4096) };
+/**
+ * scanLists' working arrays, carved from two blocks kept between scans: V8 gives every new typed array a backing
+ * store of its own, and allocating the dozen a scan needs took more of its time than filling them.
+ */
+const workspace = {
+  ints: new Int32Array(8192),
+  floats: new Float64Array(8192),
+  intsUsed: 0,
+  floatsUsed: 0,
+  /** Starts a scan that takes at most `ints` integers and `floats` floats. */
+  begin(ints: number, floats: number) {
+    if (this.ints.length < ints) this.ints = new Int32Array(2 * ints);
+    if (this.floats.length < floats) this.floats = new Float64Array(2 * floats);
+    this.intsUsed = this.floatsUsed = 0;
+  },
+  int(n: number): Int32Array {
+    return this.ints.subarray(this.intsUsed, (this.intsUsed += n));
+  },
+  float(n: number): Float64Array {
+    return this.floats.subarray(this.floatsUsed, (this.floatsUsed += n));
+  },
+};
 
 /**
  * Scans the given lists' 8-bit codes, keeps the `shortlist` best, and returns the k best of those in 9 bits, in the
@@ -90,53 +114,56 @@ export function scanLists(cells: readonly ScannedCell[], lists: readonly ListRef
   const prepared = cells.map((cell) => prepareQuery(cell.semantic, query));
   let total = 0;
   for (const { cell, list } of lists) total += cells[cell]!.listStarts[list + 1]! - cells[cell]!.listStarts[list]!;
-  if (scanRows.coarse.length < total) scanRows = { coarse: new Float64Array(2 * total), cellOf: new Int32Array(2 * total), rowOf: new Int32Array(2 * total) };
-  // Every listed row's coarse score, list after list, with its cell and row.
-  const coarse = scanRows.coarse.subarray(0, total);
-  const { cellOf, rowOf } = scanRows;
-  let n = 0;
-  for (const { cell: c, list: l } of lists) {
-    const cell = cells[c]!;
-    const first = cell.listStarts[l]!;
-    const rows = cell.listStarts[l + 1]! - first;
-    const compute = (into: Float64Array) => coarseDots(cell.semantic, prepared[c]!, first, rows, into);
-    if (listScores) coarse.set(listScores(c, l, rows, compute), n);
-    else compute(coarse.subarray(n, n + rows));
-    for (let i = 0; i < rows; i++) {
-      cellOf[n + i] = c;
-      rowOf[n + i] = first + i;
-    }
-    n += rows;
+  const short = Math.min(Math.max(shortlist, k), total);
+  workspace.begin(lists.length + 1 + 2 * cells.length + 1 + 6 * short, total + 2 * short);
+  // List i's scores are at offsets[i] … offsets[i + 1] − 1, one list after another.
+  const offsets = workspace.int(lists.length + 1);
+  offsets[0] = 0;
+  lists.forEach(({ cell, list }, i) => (offsets[i + 1] = offsets[i]! + cells[cell]!.listStarts[list + 1]! - cells[cell]!.listStarts[list]!));
+  const coarse = workspace.float(total);
+  lists.forEach(({ cell: c, list: l }, i) => {
+    const known = listScores?.recall(c, l);
+    if (known) return coarse.set(known, offsets[i]!);
+    const scores = coarse.subarray(offsets[i]!, offsets[i + 1]!);
+    coarseDots(cells[c]!.semantic, prepared[c]!, cells[c]!.listStarts[l]!, scores.length, scores);
+    listScores?.remember(c, l, scores);
+  });
+  // The short list (positions in scan order) with its cells and rows: one walk along the lists.
+  const kept = largest(coarse, short, workspace.int(short));
+  const keptCell = workspace.int(short);
+  const keptRow = workspace.int(short);
+  const keptScore = workspace.float(short);
+  for (let j = 0, i = 0; j < short; j++) {
+    const at = kept[j]!;
+    while (offsets[i + 1]! <= at) i++;
+    const { cell, list } = lists[i]!;
+    keptCell[j] = cell;
+    keptRow[j] = cells[cell]!.listStarts[list]! + at - offsets[i]!;
+    keptScore[j] = coarse[at]!;
   }
-  // The short list re-ranked in 9 bits, a cell at a time (its positions grouped by cell: a counting sort).
-  const kept = largest(coarse, Math.max(shortlist, k));
-  const refined = new Float64Array(kept.length);
-  const start = new Int32Array(cells.length + 1);
-  for (let j = 0; j < kept.length; j++) start[cellOf[kept[j]!]! + 1]!++;
+  // Re-ranked in 9 bits, a cell at a time (the short list grouped by cell: a counting sort).
+  const start = workspace.int(cells.length + 1).fill(0);
+  for (let j = 0; j < short; j++) start[keptCell[j]! + 1]!++;
   for (let c = 0; c < cells.length; c++) start[c + 1]! += start[c]!;
-  const byCell = new Int32Array(kept.length);
-  const next = start.slice(0, cells.length);
-  for (let j = 0; j < kept.length; j++) byCell[next[cellOf[kept[j]!]!]!++] = j;
-  const rows = new Int32Array(kept.length);
-  for (let c = 0; c < cells.length; c++) {
-    const from = start[c]!;
-    const count = start[c + 1]! - from;
-    if (count === 0) continue;
-    const cellRows = rows.subarray(from, from + count);
-    const scores = refined.subarray(from, from + count);
-    for (let m = 0; m < count; m++) {
-      const j = byCell[from + m]!;
-      cellRows[m] = rowOf[kept[j]!]!;
-      scores[m] = coarse[kept[j]!]!;
-    }
-    refineCoarse(cells[c]!.semantic, prepared[c]!, cellRows, scores);
+  const next = workspace.int(cells.length);
+  next.set(start.subarray(0, cells.length));
+  const byCell = workspace.int(short);
+  for (let j = 0; j < short; j++) byCell[next[keptCell[j]!]!++] = j;
+  const rows = workspace.int(short);
+  const scores = workspace.float(short);
+  for (let m = 0; m < short; m++) {
+    rows[m] = keptRow[byCell[m]!]!;
+    scores[m] = keptScore[byCell[m]!]!;
   }
-  // refined[m] is now the score of kept[byCell[m]]: the k best of them, in the order scanned.
-  const order = new Int32Array(kept.length);
-  for (let m = 0; m < kept.length; m++) order[byCell[m]!] = m;
-  const scoreOf = new Float64Array(kept.length);
-  for (let j = 0; j < kept.length; j++) scoreOf[j] = refined[order[j]!]!;
-  return Array.from(largest(scoreOf, k), (j) => ({ cell: cellOf[kept[j]!]!, row: rowOf[kept[j]!]!, score: scoreOf[j]! }));
+  for (let c = 0; c < cells.length; c++) {
+    if (start[c + 1] === start[c]) continue;
+    refineCoarse(cells[c]!.semantic, prepared[c]!, rows.subarray(start[c]!, start[c + 1]!), scores.subarray(start[c]!, start[c + 1]!));
+  }
+  for (let m = 0; m < short; m++) keptScore[byCell[m]!] = scores[m]!;
+  const best = largest(keptScore, k, workspace.int(short));
+  const hits = new Array<IvfHit>(best.length);
+  for (let i = 0; i < best.length; i++) hits[i] = { cell: keptCell[best[i]!]!, row: keptRow[best[i]!]!, score: keptScore[best[i]!]! };
+  return hits;
 }
 
 /** The `capacity` best (score, a, b) offered: a min-heap on score. */

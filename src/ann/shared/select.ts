@@ -1,25 +1,33 @@
 /** Selecting the best few of many scores without sorting them all. */
 
+/** The copy `largest` reorders, kept between calls (a search selects from thousands of scores several times). */
+let selectScratch = new Float64Array(4096);
+
 /**
  * Positions of the k largest values, in position order; of values tied with the k-th, the first ones. One
  * selection pass (quickselect on a copy) rather than a heap fed every value: a scan keeps hundreds of rows of
- * thousands.
+ * thousands. Written to `out` when given (at least min(k, length) long), else to a new array.
  */
-export function largest(values: Float64Array, k: number): Int32Array {
+export function largest(values: Float64Array, k: number, out?: Int32Array): Int32Array {
   const n = values.length;
-  if (k >= n) return Int32Array.from({ length: n }, (_, i) => i);
-  if (k <= 0) return new Int32Array(0);
-  const threshold = kthLargest(values.slice(), k);
+  const kept = out ? out.subarray(0, Math.max(0, Math.min(k, n))) : new Int32Array(Math.max(0, Math.min(k, n)));
+  if (k >= n) {
+    for (let i = 0; i < n; i++) kept[i] = i;
+    return kept;
+  }
+  if (k <= 0) return kept;
+  if (selectScratch.length < n) selectScratch = new Float64Array(2 * n);
+  selectScratch.set(values);
+  const threshold = kthLargest(selectScratch.subarray(0, n), k);
   let above = 0;
   for (let i = 0; i < n; i++) if (values[i]! > threshold) above++;
-  const out = new Int32Array(k);
   let m = 0;
   let ties = k - above;
   for (let i = 0; i < n && m < k; i++) {
     const v = values[i]!;
-    if (v > threshold || (v === threshold && ties-- > 0)) out[m++] = i;
+    if (v > threshold || (v === threshold && ties-- > 0)) kept[m++] = i;
   }
-  return out;
+  return kept;
 }
 
 /** The k-th largest of `values` (1 ≤ k ≤ length), which it reorders: Hoare's selection. */

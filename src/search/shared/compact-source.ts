@@ -2,7 +2,7 @@ import { decodeRouter, type CellContent, type CellProduct, type RouterContent } 
 import type { CompactManifest } from '../../artifacts/shared/compact.js';
 import { ArtifactError, type Product } from '../../artifacts/shared/format.js';
 import { decodeMatrix } from '../../vectors/shared/codec.js';
-import { scanLists, TopK, type ListRef } from '../../ann/shared/ivf.js';
+import { scanLists, TopK, type ListRef, type ListScores } from '../../ann/shared/ivf.js';
 import { categoryKey } from '../../catalog/shared/taxonomy.js';
 import { dotKernel, kernelQuery, type KernelQuery } from '../../vectors/shared/dots.js';
 import { coarseDots, coarseDotsAt, prepareQuery } from '../../vectors/shared/quantize.js';
@@ -148,8 +148,15 @@ export function compactSource(
   // The last probe asked about, rotated, and its router scores of the cells scored so far: a photo search asks
   // about one probe several times (its nearest products, then a scope's candidates).
   const recent = { probe: new Float32Array(semanticDim), rotated: null as KernelQuery | null, scored: new Uint8Array(manifest.cells.length), scores: new Float64Array(listCount) };
-  // And the coarse scores of the lists scanned for it, list l's at listScores.pool[at[l]…] while stamp[l] = generation.
-  const listScores = { generation: 0, stamp: new Uint32Array(listCount), at: new Uint32Array(listCount), pool: new Float64Array(64 * rowsPerList), used: 0 };
+  // And the coarse scores of the lists scanned for it: list l's are pool[at[l] … at[l] + rows[l] − 1] while stamp[l] = generation.
+  const listScores = {
+    generation: 0,
+    stamp: new Uint32Array(listCount),
+    at: new Uint32Array(listCount),
+    rows: new Uint32Array(listCount),
+    pool: new Float64Array(64 * rowsPerList),
+    used: 0,
+  };
   const rotatedProbe = (probe: Float32Array): KernelQuery => {
     if (recent.rotated && sameVector(probe, recent.probe)) return recent.rotated;
     recent.rotated = kernelQuery(rotation.apply(probe));
@@ -159,23 +166,27 @@ export function compactSource(
     listScores.used = 0;
     return recent.rotated;
   };
-  /** The coarse scores of list `list` of cell `cell` for the last probe, computed on first use. */
-  const scoresOf = (cell: number, list: number, rows: number, compute: (out: Float64Array) => void): Float64Array => {
-    const l = firstList[cell]! + list;
-    const memo = listScores;
-    if (memo.stamp[l] !== memo.generation) {
-      if (memo.used + rows > memo.pool.length) {
-        const pool = new Float64Array(2 * (memo.used + rows));
+  /** The coarse scores of the lists scanned for the last probe (hits name cells by their place in `used`). */
+  const remembered = (used: readonly number[]): ListScores => ({
+    recall(cell, list) {
+      const l = firstList[used[cell]!]! + list;
+      return listScores.stamp[l] === listScores.generation ? listScores.pool.subarray(listScores.at[l]!, listScores.at[l]! + listScores.rows[l]!) : null;
+    },
+    remember(cell, list, scores) {
+      const l = firstList[used[cell]!]! + list;
+      const memo = listScores;
+      if (memo.used + scores.length > memo.pool.length) {
+        const pool = new Float64Array(2 * (memo.used + scores.length));
         pool.set(memo.pool.subarray(0, memo.used));
         memo.pool = pool;
       }
-      compute(memo.pool.subarray(memo.used, memo.used + rows));
+      memo.pool.set(scores, memo.used);
       memo.stamp[l] = memo.generation;
       memo.at[l] = memo.used;
-      memo.used += rows;
-    }
-    return memo.pool.subarray(memo.at[l]!, memo.at[l]! + rows);
-  };
+      memo.rows[l] = scores.length;
+      memo.used += scores.length;
+    },
+  });
   // The last second-signal vector (a photo's CNN vector, asked about for its nearest products then its scope), rotated.
   let recentSecond: { vector: Float32Array; rotated: KernelQuery | null } = { vector: new Float32Array(0), rotated: null };
   const rotatedSecond = (vector: Float32Array): KernelQuery => {
@@ -230,7 +241,7 @@ export function compactSource(
     const loaded = await Promise.all(used.map((c) => store.cell(c)));
     const local = lists.map((l) => ({ cell: used.indexOf(l.cell), list: l.list }));
     const rows = local.reduce((n, l) => n + loaded[l.cell]!.listStarts[l.list + 1]! - loaded[l.cell]!.listStarts[l.list]!, 0);
-    const hits = scanLists(loaded, local, rotated, Math.max(shortlist, 2 * wanted), Math.min(wanted, rows), (c, list, n, compute) => scoresOf(used[c]!, list, n, compute));
+    const hits = scanLists(loaded, local, rotated, Math.max(shortlist, 2 * wanted), Math.min(wanted, rows), remembered(used));
     return { hits, used, loaded };
   };
 
