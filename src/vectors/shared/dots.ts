@@ -7,7 +7,7 @@ import { DOTS_WASM_BASE64 } from './wasm/dots-wasm.js';
  * the page.
  *
  * A query is prepared once (`kernelQuery`) for every scan it takes part in: a search scans dozens of lists with
- * one query, and comparing each call's query with the last one's was a tenth of a search's time.
+ * one query, and comparing each call's query with the last one's took about 6 % of a search's time.
  *
  * Codes reach WASM memory in one of two ways. Code sets read again and again (the router's centroids, the codes
  * of a cell its store holds) are placed there once (`placeCodes`) and read in place, listed rows included; they
@@ -24,8 +24,8 @@ export interface DotKernel {
   /** Σ_j query[j] · rows[r·width + j] in float32 arithmetic, for every row of `rows`; a view as above. */
   floatDots(query: Float32Array, rows: Float32Array, width: number): Float64Array;
   /**
-   * Copies a code set (or bit rows, or float rows) into WASM memory once, so later scans read it in place; a no-op when already
-   * there, or when WASM memory cannot grow further (scans then copy the rows they need).
+   * Copies a code set (or bit rows, or float rows) into WASM memory once, so later scans read it in place; a no-op
+   * when already there, or when WASM memory cannot grow further (scans then copy the rows they need).
    */
   placeCodes(codes: PlacedRows): void;
   releaseCodes(codes: PlacedRows): void;
