@@ -19,7 +19,7 @@ import type * as CompactNode from '../src/search/node/compact.js';
 import type * as CompactShared from '../src/search/shared/compact-source.js';
 import type * as Policy from '../src/search/shared/policy.js';
 import type { CatalogSource } from '../src/search/shared/source.js';
-import { percentile, sampleIndices } from '../src/vectors/shared/random.js';
+import { percentile } from '../src/vectors/shared/random.js';
 
 const { values } = parseArgs({
   options: {
@@ -39,9 +39,7 @@ const catalog = await ScaleCatalog.open(
   join(PROJECT_ROOT, '.cache/scale-embeddings'),
 );
 const realRows = catalog.realRowsReady();
-const heldOut = Math.max(0, realRows - size);
-const count = Number(values.queries);
-const queries = (heldOut > 0 ? sampleIndices(heldOut, count, 11) : sampleIndices(size, count, 11)).map((i) => catalog.row(size + i, realRows));
+const queries = catalog.queriesPast(size, realRows, Number(values.queries));
 
 async function version(src: string) {
   const { openCompactDir } = (await import(join(src, 'search/node/compact.ts'))) as typeof CompactNode;

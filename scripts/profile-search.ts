@@ -15,7 +15,7 @@ import { openCompactDir } from '../src/search/node/compact.js';
 import { searchCatalog } from '../src/search/shared/policy.js';
 import type { CatalogSource } from '../src/search/shared/source.js';
 import { dotKernel } from '../src/vectors/shared/dots.js';
-import { percentile, sampleIndices } from '../src/vectors/shared/random.js';
+import { percentile } from '../src/vectors/shared/random.js';
 
 const { values } = parseArgs({
   options: {
@@ -33,10 +33,7 @@ const catalog = await ScaleCatalog.open(
 );
 const realRows = catalog.realRowsReady();
 const opened = await openCompactDir(values.dir ?? join(PROJECT_ROOT, `artifacts/scale/compact-${size}`), 2 ** 40);
-const heldOut = Math.max(0, realRows - size);
-const count = Number(values.queries);
-const picks = heldOut > 0 ? sampleIndices(heldOut, count, 11) : sampleIndices(size, count, 11);
-const queries = picks.map((i) => catalog.row(size + i, realRows));
+const queries = catalog.queriesPast(size, realRows, Number(values.queries));
 
 const lookups = { neighbours: [] as number[], candidates: [] as number[] };
 const timed = <A extends unknown[], R>(into: number[], call: (...args: A) => Promise<R>) => async (...args: A) => {

@@ -112,14 +112,14 @@ const workspace = {
  */
 export function scanLists(cells: readonly ScannedCell[], lists: readonly ListRef[], query: KernelQuery, shortlist: number, k: number, listScores?: ListScores): IvfHit[] {
   const prepared = cells.map((cell) => prepareQuery(cell.semantic, query));
-  let total = 0;
-  for (const { cell, list } of lists) total += cells[cell]!.listStarts[list + 1]! - cells[cell]!.listStarts[list]!;
+  const sizeOf = ({ cell, list }: ListRef) => cells[cell]!.listStarts[list + 1]! - cells[cell]!.listStarts[list]!;
+  const total = lists.reduce((n, l) => n + sizeOf(l), 0);
   const short = Math.min(Math.max(shortlist, k), total);
   workspace.begin(lists.length + 1 + 2 * cells.length + 1 + 6 * short, total + 2 * short);
   // List i's scores are at offsets[i] … offsets[i + 1] − 1, one list after another.
   const offsets = workspace.int(lists.length + 1);
   offsets[0] = 0;
-  lists.forEach(({ cell, list }, i) => (offsets[i + 1] = offsets[i]! + cells[cell]!.listStarts[list + 1]! - cells[cell]!.listStarts[list]!));
+  lists.forEach((l, i) => (offsets[i + 1] = offsets[i]! + sizeOf(l)));
   const coarse = workspace.float(total);
   lists.forEach(({ cell: c, list: l }, i) => {
     const known = listScores?.recall(c, l);

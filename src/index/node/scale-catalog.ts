@@ -7,7 +7,7 @@ import { ASSETS_DIR } from '../../common/node/paths.js';
 import type { Progress } from '../../common/shared/progress.js';
 import { PRODUCT_VARIANTS } from '../../imaging/shared/augment.js';
 import { decodeMatrix } from '../../vectors/shared/codec.js';
-import { seededRandom } from '../../vectors/shared/random.js';
+import { sampleIndices, seededRandom } from '../../vectors/shared/random.js';
 import { normalize, row, type Matrix } from '../../vectors/shared/vector.js';
 import { EmbedPool } from './embed-pool.js';
 import { EmbeddingCache } from './embedding-cache.js';
@@ -139,6 +139,15 @@ export class ScaleCatalog {
     const from = this.row(base + this.baseCount * (Math.floor(i / this.baseCount) % Math.max(1, Math.floor(realRows / this.baseCount))), realRows);
     const random = seededRandom(0x5ca1e ^ Math.imul(i, 0x9e3779b1));
     return { ...from, id, variant: -1, semantic: perturb(from.semantic, random), visual: perturb(from.visual, random), text: perturb(from.text, random) };
+  }
+
+  /**
+   * The scale bench's queries for a catalog of the first `size` rows: `count` rows it does not hold, the same on every
+   * run — real variants past it when there are any, else derived rows past it.
+   */
+  queriesPast(size: number, realRows: number, count: number): ScaleRow[] {
+    const heldOut = Math.max(0, realRows - size);
+    return sampleIndices(heldOut > 0 ? heldOut : size, count, 11).map((i) => this.row(size + i, realRows));
   }
 
   close(): void {

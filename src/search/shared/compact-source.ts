@@ -188,10 +188,10 @@ export function compactSource(
     },
   });
   // The last second-signal vector (a photo's CNN vector, asked about for its nearest products then its scope), rotated.
-  let recentSecond: { vector: Float32Array; rotated: KernelQuery | null } = { vector: new Float32Array(0), rotated: null };
+  let recentSecond: { vector: Float32Array; rotated: KernelQuery } | null = null;
   const rotatedSecond = (vector: Float32Array): KernelQuery => {
-    if (!recentSecond.rotated || !sameVector(vector, recentSecond.vector)) recentSecond = { vector: vector.slice(), rotated: kernelQuery(rotation.apply(vector)) };
-    return recentSecond.rotated!;
+    if (!recentSecond || !sameVector(vector, recentSecond.vector)) recentSecond = { vector: vector.slice(), rotated: kernelQuery(rotation.apply(vector)) };
+    return recentSecond.rotated;
   };
 
   /** The lists to scan for a probe in the given cells: every list of a small scope, else the nearest ones. */
