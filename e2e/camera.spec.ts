@@ -80,7 +80,7 @@ test('Cancel and Escape turn the camera off and search nothing', async ({ page }
   await openCamera(page);
   await page.keyboard.press('Escape');
   await expect(cameraDialog(page)).toBeHidden();
-  // The dialog hides at once; its close event (which turns the camera off and returns the focus) follows in a task.
+  // Escape's cancel event turns the camera off before the dialog hides and the browser returns the focus.
   await expect(takePhoto(page)).toBeFocused();
   expect(await trackStates(page)).toEqual(['ended']);
   await expect(page.locator('#status')).toHaveText(before!);

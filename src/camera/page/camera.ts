@@ -141,7 +141,10 @@ export function setUpCamera(onPhoto: (photo: File) => void): void {
   });
   captureButton.addEventListener('click', () => void capture());
   cancelButton.addEventListener('click', close);
-  // Every way out (Capture, Cancel, Escape) ends here; Escape closes the dialog without close(), so the camera goes off here too.
+  // Escape closes the dialog without close(): its cancel event comes at once, before the dialog hides and the browser
+  // gives the focus back, while its close event comes a task later (the camera was seen still live after Escape).
+  dialog.addEventListener('cancel', turnOff);
+  // Every way out (Capture, Cancel, Escape) ends here, and turns the camera off in case nothing did before.
   dialog.addEventListener('close', () => {
     turnOff();
     // Back to the button, or to choosing a file when the camera turned out to be unusable.
