@@ -1,23 +1,9 @@
 import { createReadStream, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, sep } from 'node:path';
+import { join, normalize, sep } from 'node:path';
 // The headers `vite preview` sends (cross-origin isolation: multi-threaded WASM).
-import { ISOLATION_HEADERS } from '../../common/shared/http-headers.js';
-
-const TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript',
-  '.mjs': 'text/javascript',
-  '.css': 'text/css',
-  '.wasm': 'application/wasm',
-  '.json': 'application/json',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.png': 'image/png',
-  '.webp': 'image/webp',
-  '.svg': 'image/svg+xml',
-};
+import { contentTypeOf, ISOLATION_HEADERS } from '../../common/shared/http-headers.js';
 
 /**
  * The bench page's server: its built folder, single files (models, graphs) and in-memory buffers (vectors), every
@@ -89,7 +75,7 @@ export class BenchServer {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const path = decodeURIComponent(new URL(req.url ?? '/', this.origin).pathname);
-    const headers: Record<string, string> = { ...ISOLATION_HEADERS, 'Content-Type': TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream' };
+    const headers: Record<string, string> = { ...ISOLATION_HEADERS, 'Content-Type': contentTypeOf(path) };
     const memory = this.buffers.get(path);
     if (memory) {
       res.writeHead(200, { ...headers, 'Content-Length': String(memory.byteLength), 'Cache-Control': 'no-store' });
@@ -103,7 +89,7 @@ export class BenchServer {
       res.end('not found');
       return;
     }
-    headers['Content-Type'] = TYPES[extname(disk).toLowerCase()] ?? 'application/octet-stream';
+    headers['Content-Type'] = contentTypeOf(disk);
     res.writeHead(200, { ...headers, 'Content-Length': String(stat.size), 'Cache-Control': 'no-store' });
     createReadStream(disk).pipe(res);
   }

@@ -1,11 +1,11 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, resolve, sep } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import type pg from 'pg';
 import { MANIFEST_FILE } from '../../artifacts/shared/format.js';
 import { ASSETS_DIR } from '../../common/node/paths.js';
-import { ISOLATION_HEADERS, SECURITY_HEADERS } from '../../common/shared/http-headers.js';
+import { contentTypeOf, ISOLATION_HEADERS, SECURITY_HEADERS } from '../../common/shared/http-headers.js';
 import { loadModelsConfig } from '../../models/node/config.js';
 import { searchCatalog, searchCatalogByText } from '../../search/shared/policy.js';
 import { assertJsonSafe, type SearchResponse } from '../../search/shared/response.js';
@@ -32,21 +32,6 @@ export interface SearchServer {
   readonly server: Server;
   close(): Promise<void>;
 }
-
-const CONTENT_TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript',
-  '.mjs': 'text/javascript',
-  '.css': 'text/css',
-  '.wasm': 'application/wasm',
-  '.json': 'application/json',
-  '.onnx': 'application/octet-stream',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.png': 'image/png',
-  '.webp': 'image/webp',
-  '.svg': 'image/svg+xml',
-};
 
 const UNAVAILABLE = 'the catalog database is unavailable — try again in a moment';
 
@@ -121,7 +106,7 @@ export async function startSearchServer(options: SearchServerOptions): Promise<S
     const stat = file ? statSync(file, { throwIfNoEntry: false }) : undefined;
     if (!file || !stat?.isFile()) throw new HttpError(404, 'not found');
     head(res, 200, {
-      'Content-Type': CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
+      'Content-Type': contentTypeOf(file),
       'Content-Length': String(stat.size),
       'Cache-Control': cache,
     });
